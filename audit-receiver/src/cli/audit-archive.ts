@@ -1,0 +1,37 @@
+import { send, SEND_HELP } from './send.js';
+import { UsageError } from './usage-error.js';
+
+const HELP = `Usage: audit-archive <command> [options]
+
+Commands:
+  send    sign and POST a batch to a receiver, as OpenFaaS does
+
+Run "audit-archive <command> --help" for a command's options.`;
+
+const commands: Record<string, { run: (argv: string[], out: NodeJS.WritableStream) => Promise<number>; help: string }> =
+  {
+    send: { run: send, help: SEND_HELP },
+  };
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`audit-archive: unknown command "${name}"\n\n${HELP}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, process.stdout);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      const help = err instanceof UsageError ? err.help : command.help;
+      process.stderr.write(`audit-archive ${name}: ${(err as Error).message}\n${help ? `\n${help}\n` : ''}`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,18 @@
+import { loadConfig, loadKeys, type Env } from './config.js';
+import { logLine } from './log.js';
+import { Receiver } from './receive-delivery.js';
+import { openStorage } from './storage/open-storage.js';
+
+/** Reads and checks every setting, then builds the receiver. Throws ConfigError naming a bad setting. */
+export async function createReceiver(env: Env): Promise<Receiver> {
+  const config = loadConfig(env);
+  const keys = loadKeys(config);
+  const storage = await openStorage(config.archive);
+  logLine({
+    level: 'info',
+    msg: 'receiver ready',
+    archive: storage.description,
+    secrets: [...new Set(keys.map((k) => k.label.replace(/ \(trimmed\)$/, '')))],
+  });
+  return new Receiver(keys, storage);
+}

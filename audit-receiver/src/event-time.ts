@@ -1,0 +1,41 @@
+/** A calendar day in UTC, the unit of partitioning. */
+export interface UtcDay {
+  year: number;
+  month: number;
+  day: number;
+}
+
+// RFC 3339 date-time. The fraction may have any number of digits (OpenFaaS sends nanoseconds); it never
+// changes the day, so it is matched and ignored rather than rounded through Date (which keeps only
+// milliseconds and could round 23:59:59.9999999Z into the next day).
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The UTC day an RFC 3339 time falls on, or undefined when the text is not such a time. A leap second
+ * (23:59:60) belongs to the day it ends.
+ */
+export function utcDayOf(time: string): UtcDay | undefined {
+  const m = RFC3339.exec(time);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, zone] = m as unknown as [string, string, string, string, string, string, string, string];
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (zone === 'Z' || zone === 'z') return { year, month, day };
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const local = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(Number(h), Number(mi), Math.min(Number(s), 59), 0);
+  const utc = new Date(local.getTime() - offsetMinutes * 60_000);
+  return { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
+}
+
+export function formatDay({ year, month, day }: UtcDay): string {
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+}
+
+export function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}

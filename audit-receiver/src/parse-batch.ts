@@ -1,0 +1,107 @@
+import { MalformedBodyError } from './errors.js';
+
+/** A parsed batch: each event's value, and its exact JSON text as sent (insignificant white space removed). */
+export interface ParsedBatch {
+  values: unknown[];
+  texts: string[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes the body as strict UTF-8, parses it, and splits the top-level array into each event's own JSON
+ * text. The archive stores that text, not a re-serialisation of the parsed value, so every field keeps
+ * exactly the value sent: 0.0 stays 0.0, integers beyond 2^53 keep every digit.
+ */
+export function parseBatch(body: Buffer): ParsedBatch {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch (err) {
+    throw new MalformedBodyError('body is not valid UTF-8', 'invalid_utf8');
+  }
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch (err) {
+    // V8's message quotes part of the body; say only where it broke.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new MalformedBodyError(`body is not valid JSON${at ? ` (at byte offset ~${at})` : ''}`, 'invalid_json');
+  }
+  if (!Array.isArray(values)) {
+    throw new MalformedBodyError('body must be a JSON array of events', 'not_an_array');
+  }
+  const texts = splitArray(text);
+  if (texts.length !== values.length) {
+    // Cannot happen for text JSON.parse accepted; guard so a scanner bug can never store a wrong line.
+    throw new Error(`batch scanner found ${texts.length} elements where JSON.parse found ${values.length}`);
+  }
+  return { values, texts };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * The text of each element of a top-level JSON array, with the white space between tokens removed
+ * (white space inside strings is part of the value and kept). Only for text JSON.parse has accepted:
+ * it tracks strings and nesting, not grammar. Without the white space between tokens an element holds no
+ * line break (JSON strings cannot hold a raw one), so each element is exactly one NDJSON line.
+ */
+export function splitArray(text: string): string[] {
+  const n = text.length;
+  const elements: string[] = [];
+  let i = 0;
+  while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return elements;
+  i++;
+  let depth = 0;
+  let parts: string[] = [];
+  let segmentStart = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      if (segmentStart < 0) segmentStart = i;
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i += 2;
+        else if (d === QUOTE) break;
+        else i++;
+      }
+      continue;
+    }
+    if (isJsonSpace(c)) {
+      if (segmentStart >= 0) {
+        parts.push(text.slice(segmentStart, i));
+        segmentStart = -1;
+      }
+      continue;
+    }
+    if (depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
+      if (segmentStart >= 0) {
+        parts.push(text.slice(segmentStart, i));
+        segmentStart = -1;
+      }
+      if (parts.length > 0) {
+        elements.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
+        parts = [];
+      }
+      if (c === CLOSE_BRACKET) break;
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+    if (segmentStart < 0) segmentStart = i;
+  }
+  return elements;
+}

@@ -1,0 +1,208 @@
+// The node20 template's HTTP server: of-watchdog (http mode) forwards each request here. Same contract as
+// OpenFaaS's node20 template, without Express: the function exports `async (event, context)`, where
+// `event` has body, headers, method, query and path, and `context` has status(), headers(), succeed()
+// and fail(); a value the handler returns is sent when it called neither.
+//
+// Settings (env):
+//   RAW_BODY=true   event.body is the exact request bytes, a Buffer (also for an empty body)
+//   MAX_RAW_SIZE    body limit with RAW_BODY, e.g. 5mb, 512kb, 1048576 (default 5mb); larger bodies get 413
+//   MAX_JSON_SIZE   body limit otherwise (default 100kb)
+//   http_port       port to listen on (default 3000, where of-watchdog's upstream_url points)
+//   http_host       address to listen on (default: all interfaces)
+//   HANDLER_PATH    the compiled handler module (default ./function/dist/handler.js beside this file)
+
+import http from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const rawBody = process.env.RAW_BODY === 'true';
+const limit = rawBody
+  ? parseSize('MAX_RAW_SIZE', process.env.MAX_RAW_SIZE, '5mb')
+  : parseSize('MAX_JSON_SIZE', process.env.MAX_JSON_SIZE, '100kb');
+const handlerUrl = process.env.HANDLER_PATH
+  ? pathToFileURL(resolve(process.env.HANDLER_PATH)).href
+  : new URL('./function/dist/handler.js', import.meta.url).href;
+
+let handler;
+try {
+  const mod = await import(handlerUrl);
+  handler = typeof mod.default === 'function' ? mod.default : mod.handler;
+  if (typeof handler !== 'function') throw new Error(`${handlerUrl} exports no handler function`);
+} catch (err) {
+  // A function that cannot start must not take traffic: say why, once, and exit non-zero.
+  console.error(`node20: the function failed to start: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+}
+
+class FunctionContext {
+  constructor(done) {
+    this.statusCode = 200;
+    this.headerValues = {};
+    this.done = done;
+    this.cbCalled = 0;
+  }
+
+  status(code) {
+    if (code === undefined) return this.statusCode;
+    this.statusCode = code;
+    return this;
+  }
+
+  headers(values) {
+    if (values === undefined) return this.headerValues;
+    this.headerValues = values;
+    return this;
+  }
+
+  succeed(value) {
+    this.cbCalled++;
+    this.done(undefined, value);
+  }
+
+  fail(error) {
+    if (this.statusCode === 200) this.statusCode = 500;
+    this.cbCalled++;
+    this.done(error);
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+function parseSize(name, value, fallback) {
+  const text = (value ?? fallback).trim().toLowerCase();
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/.exec(text);
+  if (!m) {
+    console.error(`node20: ${name}="${value}" is not a size like 5mb, 512kb or 1048576`);
+    process.exit(1);
+  }
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[m[2] ?? 'b'];
+  return Math.floor(Number(m[1]) * unit);
+}
+
+function readBody(req) {
+  return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function decodeBody(raw, contentType) {
+  if (rawBody) return raw;
+  const type = (contentType ?? 'text/plain').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) {
+    return raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+  }
+  if (type.startsWith('text/')) return raw.toString('utf8');
+  return raw;
+}
+
+function send(res, status, headers, payload) {
+  if (res.headersSent) return;
+  let body = payload;
+  const out = { ...headers };
+  const hasType = Object.keys(out).some((k) => k.toLowerCase() === 'content-type');
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
+    body = JSON.stringify(body);
+    if (!hasType) out['Content-Type'] = 'application/json';
+  } else if (body === undefined || body === null) {
+    body = '';
+  } else if (!Buffer.isBuffer(body)) {
+    body = String(body);
+  }
+  res.writeHead(status, out);
+  res.end(body);
+}
+
+async function onRequest(req, res) {
+  let raw;
+  try {
+    raw = await readBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      // Stop reading the rest of an oversized body and close the connection once answered.
+      send(
+        res,
+        413,
+        { 'Content-Type': 'text/plain', Connection: 'close' },
+        `Request body larger than the limit of ${limit} bytes\n`,
+      );
+      res.on('finish', () => req.destroy());
+      return;
+    }
+    send(res, 400, { 'Content-Type': 'text/plain' }, 'Could not read the request body\n');
+    return;
+  }
+  let body;
+  try {
+    body = decodeBody(raw, req.headers['content-type']);
+  } catch {
+    send(res, 400, { 'Content-Type': 'text/plain' }, 'Request body is not valid JSON\n');
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const event = {
+    body,
+    headers: req.headers,
+    method: req.method,
+    query: Object.fromEntries(url.searchParams),
+    path: url.pathname,
+  };
+  const context = new FunctionContext((err, value) => {
+    if (err) {
+      // Logged, not echoed: an error's text can carry what the caller must not see.
+      console.error(err);
+      send(res, context.status(), { 'Content-Type': 'text/plain' }, 'Internal Server Error\n');
+      return;
+    }
+    send(res, context.status(), context.headers(), value);
+  });
+  try {
+    const value = await handler(event, context);
+    if (!context.cbCalled) context.succeed(value);
+  } catch (err) {
+    context.fail(err);
+  }
+}
+
+const server = http.createServer((req, res) => {
+  onRequest(req, res).catch((err) => {
+    console.error(err);
+    send(res, 500, { 'Content-Type': 'text/plain' }, 'Internal Server Error\n');
+  });
+});
+
+const port = Number(process.env.http_port || 3000);
+const host = process.env.http_host || undefined;
+server.listen(port, host, () => {
+  const address = server.address();
+  console.log(`node20 listening on ${typeof address === 'string' ? address : `${address.address}:${address.port}`}`);
+});
+
+// On SIGTERM (scale-down, rollout) finish the requests in flight before exiting, so no delivery that is
+// being archived is cut off; the sender retries anything that was not answered.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  });
+}

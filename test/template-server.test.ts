@@ -1,0 +1,112 @@
+// The node20 template's contract, exercised on the real server (plain node, as in the image) with a
+// probe handler.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { post, repoRoot, startServer, type RunningServer } from './helpers/receiver-process.js';
+
+const probe = `${repoRoot}test/fixtures/probe-handler.js`;
+
+describe('node20 template server, RAW_BODY=true', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ HANDLER_PATH: probe, RAW_BODY: 'true', MAX_RAW_SIZE: '1kb' });
+  });
+  after(() => server.stop());
+
+  it('gives the handler the exact request bytes as a Buffer, invalid UTF-8 included', async () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0x00, 0x0a, 0xe2, 0x80, 0xa8, 0x7d]);
+    const response = await post(`${server.url}some/path?a=1&b=two`, {
+      headers: { 'content-type': 'application/json', 'x-probe': 'p' },
+      body: bytes,
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.json, {
+      isBuffer: true,
+      hex: bytes.toString('hex'),
+      body: null,
+      method: 'POST',
+      path: '/some/path',
+      query: { a: '1', b: 'two' },
+      header: 'p',
+    });
+  });
+
+  it('gives an empty Buffer for an empty body, with or without a content type', async () => {
+    for (const headers of [{}, { 'content-type': 'application/json' }] as Record<string, string>[]) {
+      const response = await post(server.url, { headers, body: Buffer.alloc(0) });
+      assert.equal(response.json?.isBuffer, true);
+      assert.equal(response.json?.hex, '');
+    }
+  });
+
+  it('accepts a body of exactly MAX_RAW_SIZE and answers 413 above it, declared or chunked', async () => {
+    assert.equal((await post(server.url, { headers: {}, body: Buffer.alloc(1024, 0x61) })).status, 200);
+    assert.equal((await post(server.url, { headers: {}, body: Buffer.alloc(1025, 0x61) })).status, 413);
+    const chunkedStatus = await new Promise<number>((resolve, reject) => {
+      const req = request(server.url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 4; i++) req.write(Buffer.alloc(512, 0x62));
+      req.end();
+    });
+    assert.equal(chunkedStatus, 413);
+  });
+
+  it('sends the status and headers set on the context with succeed(), and ignores the return value then', async () => {
+    const response = await post(`${server.url}succeed`, { headers: {}, body: Buffer.alloc(0) });
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('x-probe'), 'yes');
+    assert.deepEqual(response.json, { ok: true });
+  });
+
+  it('sends a returned string as it is with the handler-set content type', async () => {
+    const response = await post(`${server.url}text`, { headers: {}, body: Buffer.alloc(0) });
+    assert.equal(response.headers.get('content-type'), 'text/plain');
+    assert.equal(response.text, 'plain text');
+  });
+
+  it('answers 500 for fail() and for a thrown error without echoing the error text', async () => {
+    for (const path of ['fail', 'throw']) {
+      const response = await post(`${server.url}${path}`, { headers: {}, body: Buffer.alloc(0) });
+      assert.equal(response.status, 500);
+      assert.ok(!response.text.includes('must not reach'), response.text);
+    }
+    assert.match(server.output(), /must not reach the caller/, 'the error is logged for the operator');
+  });
+
+  it('passes every method through to the handler', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const response = await post(server.url, { method, headers: {} });
+      assert.equal(response.json?.method, method);
+    }
+  });
+});
+
+describe('node20 template server, RAW_BODY unset', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ HANDLER_PATH: probe });
+  });
+  after(() => server.stop());
+
+  it('parses JSON bodies and gives text bodies as strings', async () => {
+    const json = await post(server.url, {
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"a":[1]}'),
+    });
+    assert.deepEqual(json.json?.body, { a: [1] });
+    const text = await post(server.url, { headers: { 'content-type': 'text/plain' }, body: Buffer.from('hi') });
+    assert.equal(text.json?.body, 'hi');
+  });
+
+  it('answers 400 to a JSON body that does not parse, without calling the handler', async () => {
+    const response = await post(server.url, {
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{'),
+    });
+    assert.equal(response.status, 400);
+  });
+});
