@@ -6,7 +6,7 @@
 #   scripts/ceph.sh status    exit 0 when the gateway answers
 # Settings (env): CEPH_DIR (default /tmp/audit-receiver-ceph), CEPH_RGW_PORT (7480),
 # S3_TEST_ACCESS_KEY_ID / S3_TEST_SECRET_ACCESS_KEY (the keys given to the gateway's test user).
-set -euo pipefail
+set -Eeuo pipefail
 
 dir=${CEPH_DIR:-/tmp/audit-receiver-ceph}
 port=${CEPH_RGW_PORT:-7480}
@@ -16,6 +16,8 @@ conf="$dir/ceph.conf"
 fsid_file="$dir/fsid"
 
 log() { echo "ceph.sh: $*" >&2; }
+# Under set -e a failing step would otherwise end the script without a word.
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"; [ -d "$dir" ] && tail -n 20 "$dir"/*.log >&2 2>/dev/null' ERR
 
 have_binaries() { command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null; }
 
@@ -76,6 +78,8 @@ mon allow pool delete = true
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
 osd objectstore = memstore
+osd crush update on start = false
+osd class update on start = false
 memstore device bytes = 2147483648
 run dir = $dir/run
 log file = $dir/\$name.log
@@ -94,10 +98,13 @@ CONF
   ceph-mon -c "$conf" -i a --mkfs --monmap "$dir/monmap" >/dev/null
   detach ceph-mon -c "$conf" -i a
   wait_for 30 "the monitor" ceph -c "$conf" --connect-timeout 2 mon stat
-  local id
-  id=$(ceph -c "$conf" osd create)
-  ceph-osd -c "$conf" -i "$id" --mkfs >/dev/null 2>&1
-  ceph -c "$conf" osd crush add "osd.$id" 1.0 host=localhost root=default >/dev/null 2>&1
+  # The OSD's uuid is given to both the monitor and mkfs: left to chance, the OSD's start-up sometimes
+  # fails its device-class update with "wrong fsid" (seen here in about half of quick restarts).
+  local id uuid
+  uuid=$(cat /proc/sys/kernel/random/uuid)
+  id=$(ceph -c "$conf" osd create "$uuid")
+  ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$uuid" >"$dir/osd-mkfs.log" 2>&1
+  ceph -c "$conf" osd crush add "osd.$id" 1.0 host=localhost root=default >/dev/null
   detach ceph-osd -c "$conf" -i "$id"
   wait_for 60 "the OSD" sh -c "ceph -c '$conf' osd stat | grep -q '1 up'"
   detach radosgw -c "$conf" -n client.rgw.a
