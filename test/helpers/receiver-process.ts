@@ -19,8 +19,10 @@ export interface RunningServer {
  * Only PATH and the given variables reach it, so nothing from the developer's shell leaks in.
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [templateServer], {
-    env: { PATH: process.env.PATH ?? '', http_port: '0', http_host: '127.0.0.1', ...env },
+  // TEMPLATE_SERVER runs another copy of the template server (the image layout test's).
+  const { TEMPLATE_SERVER: server = templateServer, ...rest } = env;
+  const child = spawn(process.execPath, [server], {
+    env: { PATH: process.env.PATH ?? '', http_port: '0', http_host: '127.0.0.1', ...rest },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
