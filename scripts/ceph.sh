@@ -104,7 +104,7 @@ CONF
   uuid=$(cat /proc/sys/kernel/random/uuid)
   id=$(ceph -c "$conf" osd create "$uuid")
   ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$uuid" >"$dir/osd-mkfs.log" 2>&1
-  ceph -c "$conf" osd crush add "osd.$id" 1.0 host=localhost root=default >/dev/null
+  ceph -c "$conf" osd crush add "osd.$id" 1.0 host=localhost root=default >"$dir/crush.log" 2>&1
   detach ceph-osd -c "$conf" -i "$id"
   wait_for 60 "the OSD" sh -c "ceph -c '$conf' osd stat | grep -q '1 up'"
   detach radosgw -c "$conf" -n client.rgw.a

@@ -39,7 +39,8 @@ describe('audit-archive send', () => {
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^HTTP 200 OK \(delivery cli-sample-1\)/);
     const today = new Date().toISOString().slice(0, 10).split('-');
-    const files = archivedFiles(archive).filter((f) => f.includes('cli-sample-1'));
+    const key = (JSON.parse(result.stdout.split('\n')[1] ?? '{}') as { objects: string[] }).objects[0] ?? '';
+    const files = archivedFiles(archive).filter((f) => f === key);
     assert.deepEqual(
       files.map((f) => f.replace(/[^/]+$/, '')),
       [`api_access/year=${today[0]}/month=${today[1]}/day=${today[2]}/`],

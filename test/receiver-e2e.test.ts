@@ -1,7 +1,7 @@
 // A signed OpenFaaS-shaped batch travels template server → handler → archive, and is read back
 // independently of the receiver: through the AWS SDK for S3 (real Ceph), from disk for the file archive.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -104,7 +104,8 @@ for (const archive of [fileArchive(), s3Archive()]) {
         'api_access/year=2026/month=11/day=30/',
         'api_access/year=2026/month=12/day=01/',
       ]);
-      for (const key of objects.keys()) assert.match(key, /\/e2e-fixture-1\.[0-9a-f]{16}\.ndjson$/);
+      const name = `${createHash('sha256').update(delivery.body).digest('hex').slice(0, 32)}.ndjson`;
+      for (const key of objects.keys()) assert.ok(key.endsWith(`/${name}`), key);
 
       const archived = [...objects].flatMap(([key, text]) => ndjsonLines(text).map((line) => ({ key, line })));
       assert.equal(archived.length, fixtureEvents.length);
@@ -162,17 +163,39 @@ for (const archive of [fileArchive(), s3Archive()]) {
       assert.deepEqual([...(await archive.read()).keys()], [...before.keys()]);
     });
 
-    it('answers 400 for a signed body that is not JSON and 422 naming the event for a schema failure', async () => {
+    it('quarantines the invalid events of an authentic batch, archives the rest, and says how many of each', async () => {
       const before = await archive.read();
-      const notJson = await post(server.url, signedDelivery({ secret: SECRET, body: '[{"path": "/x",' }));
-      assert.equal(notJson.status, 400);
-      const invalid = await post(
-        server.url,
-        signedDelivery({ secret: SECRET, body: [fixtureEvents[0], { ...fixtureEvents[1], time: 'yesterday' }] }),
+      const delivery = signedDelivery({
+        secret: SECRET,
+        deliveryId: 'e2e-mixed-1',
+        body: [fixtureEvents[0], { ...fixtureEvents[1], time: 'yesterday' }],
+      });
+      const response = await post(server.url, delivery);
+      assert.equal(response.status, 200);
+      assert.deepEqual([response.json?.archived, response.json?.quarantined], [1, 1]);
+      assert.match(JSON.stringify(response.json?.problems), /"pointer":"\/time"/);
+      const added = [...(await archive.read())].filter(([key]) => !before.has(key));
+      const quarantined = added.filter(([key]) => key.startsWith('_quarantine/api_access/'));
+      const archived = added.filter(([key]) => key.startsWith('api_access/'));
+      assert.equal(quarantined.length, 1);
+      assert.equal(archived.length, 1);
+      const [line] = ndjsonLines(quarantined[0]?.[1] ?? '');
+      assert.deepEqual(line?.event, { ...fixtureEvents[1], time: 'yesterday' });
+      assert.equal(line?.reason, 'must match format "date-time"');
+    });
+
+    it('answers 400 to an authentic body that is not JSON, keeping its bytes in quarantine', async () => {
+      const before = await archive.read();
+      const delivery = signedDelivery({ secret: SECRET, body: '[{"path": "/x",', deliveryId: 'e2e-broken-1' });
+      const response = await post(server.url, delivery);
+      assert.equal(response.status, 400);
+      const added = [...(await archive.read())].filter(([key]) => !before.has(key));
+      assert.equal(added.length, 1);
+      assert.match(
+        added[0]?.[0] ?? '',
+        /^_quarantine\/api_access\/year=\d{4}\/month=\d\d\/day=\d\d\/[0-9a-f]{32}\.raw$/,
       );
-      assert.equal(invalid.status, 422);
-      assert.match(String(invalid.json?.message), /event 1 \/time/);
-      assert.deepEqual([...(await archive.read()).keys()], [...before.keys()]);
+      assert.equal(added[0]?.[1], '[{"path": "/x",');
     });
 
     it('answers 405 to a GET', async () => {
@@ -188,6 +211,7 @@ for (const archive of [fileArchive(), s3Archive()]) {
         body: [{ ...fixtureEvents[2], path: '/very-private-path' }],
       });
       await post(server.url, delivery);
+      await server.waitForOutput(/"log-check-1"/);
       const line = server
         .output()
         .split('\n')
@@ -220,7 +244,7 @@ describe('receiver end to end, S3 unreachable', () => {
       assert.equal(response.status, 503);
       assert.equal(response.headers.get('retry-after'), '5');
       assert.equal(response.json?.error, 'storage_unavailable');
-      assert.match(server.output(), /"outcome":"refused".*"reason":"storage_unavailable".*ECONNREFUSED/);
+      await server.waitForOutput(/"outcome":"refused".*"reason":"storage_unavailable".*ECONNREFUSED/);
     } finally {
       await server.stop();
     }

@@ -2,6 +2,7 @@
 // probe handler.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { post, repoRoot, startServer, type RunningServer } from './helpers/receiver-process.js';
 
@@ -55,6 +56,28 @@ describe('node20 template server, RAW_BODY=true', () => {
     assert.equal(chunkedStatus, 413);
   });
 
+  it('answers 400, and logs it, for a request target that is not a valid path', async () => {
+    const port = new URL(server.url).port;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end('POST //[ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    await server.waitForOutput(/"status":400,"reason":"bad_request_target"/);
+  });
+
+  it('logs its own 413 refusals as JSON lines', async () => {
+    await post(server.url, { headers: {}, body: Buffer.alloc(2000) });
+    await server.waitForOutput(
+      /"msg":"request refused by the template server","method":"POST","status":413,"reason":"body_too_large"/,
+    );
+  });
+
   it('sends the status and headers set on the context with succeed(), and ignores the return value then', async () => {
     const response = await post(`${server.url}succeed`, { headers: {}, body: Buffer.alloc(0) });
     assert.equal(response.status, 201);
@@ -74,7 +97,7 @@ describe('node20 template server, RAW_BODY=true', () => {
       assert.equal(response.status, 500);
       assert.ok(!response.text.includes('must not reach'), response.text);
     }
-    assert.match(server.output(), /must not reach the caller/, 'the error is logged for the operator');
+    await server.waitForOutput(/must not reach the caller/); // logged for the operator
   });
 
   it('passes every method through to the handler', async () => {
@@ -108,5 +131,22 @@ describe('node20 template server, RAW_BODY unset', () => {
       body: Buffer.from('{'),
     });
     assert.equal(response.status, 400);
+  });
+});
+
+describe('node20 template server, max_inflight', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ HANDLER_PATH: probe, RAW_BODY: 'true', max_inflight: '2' });
+  });
+  after(() => server.stop());
+
+  it('answers 429 with Retry-After beyond max_inflight requests, and serves again once they finish', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => post(`${server.url}slow`, { headers: {}, body: Buffer.from('x') })),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 429, 429]);
+    assert.equal(answers.find((a) => a.status === 429)?.headers.get('retry-after'), '1');
+    assert.equal((await post(`${server.url}slow`, { headers: {}, body: Buffer.from('x') })).status, 200);
   });
 });

@@ -35,32 +35,12 @@ export class MalformedBodyError extends ReceiverError {
   }
 }
 
-/** The X-Openfaas-Event header names no event type this receiver archives. */
-export class UnsupportedEventError extends ReceiverError {
-  constructor(message: string) {
-    super(message, 400, 'unsupported_event');
-  }
-}
-
 export interface EventProblem {
   /** Position of the event in the batch, from 0. */
   index: number;
   /** JSON pointer into that event, '' for the event itself. */
   pointer: string;
   message: string;
-}
-
-/** Well-formed JSON whose events break the event type's schema. */
-export class ValidationError extends ReceiverError {
-  readonly problems: readonly EventProblem[];
-
-  constructor(problems: readonly EventProblem[]) {
-    const first = problems[0];
-    const where = first ? `event ${first.index}${first.pointer ? ` ${first.pointer}` : ''}: ${first.message}` : '';
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : '';
-    super(`batch rejected, ${where}${more}`, 422, 'invalid_event');
-    this.problems = problems;
-  }
 }
 
 /** The archive could not take the write. Retryable: the sender should try again later. */

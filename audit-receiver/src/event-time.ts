@@ -11,8 +11,8 @@ export interface UtcDay {
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
- * The UTC day an RFC 3339 time falls on, or undefined when the text is not such a time. A leap second
- * (23:59:60) belongs to the day it ends.
+ * The UTC day an RFC 3339 time falls on, or undefined when the text is not such a time or its UTC day is
+ * outside the years 0000-9999. A leap second (23:59:60) belongs to the day it ends.
  */
 export function utcDayOf(time: string): UtcDay | undefined {
   const m = RFC3339.exec(time);
@@ -29,6 +29,8 @@ export function utcDayOf(time: string): UtcDay | undefined {
   local.setUTCFullYear(year, month - 1, day);
   local.setUTCHours(Number(h), Number(mi), Math.min(Number(s), 59), 0);
   const utc = new Date(local.getTime() - offsetMinutes * 60_000);
+  // An offset can carry 0000-01-01 or 9999-12-31 outside the four-digit years a partition can name.
+  if (utc.getUTCFullYear() < 0 || utc.getUTCFullYear() > 9999) return undefined;
   return { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
 }
 

@@ -1,67 +1,94 @@
 import { performance } from 'node:perf_hooks';
-import { ReceiverError, StorageError, ValidationError } from './errors.js';
-import { DELIVERY_HEADER, EVENT_HEADER } from './event-types.js';
+import { ReceiverError, StorageError } from './errors.js';
+import { DELIVERY_HEADER, EVENT_HEADER, EVENT_TYPES } from './event-types.js';
 import { forLog, logLine, type Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import { headerValue, type Delivery, type Receiver } from './receive-delivery.js';
 
 export interface HttpResult {
   status: number;
   headers: Record<string, string>;
-  body: Record<string, unknown>;
+  body: Record<string, unknown> | string;
+}
+
+/** A request as the template gives it. */
+export interface Request extends Delivery {
+  path?: string;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
+const METRICS_PATH = '/metrics';
 
 /**
- * Runs one delivery through the receiver and turns the outcome into the HTTP answer: the one place
- * where errors become responses. Writes one log line per delivery.
+ * The HTTP face of the receiver, and the one place where errors become responses: GET /metrics for
+ * Prometheus, everything else is a delivery. Writes one log line per delivery.
  */
-export async function handleDelivery(
+export async function handleRequest(
   receiver: Receiver,
-  delivery: Delivery,
+  metrics: Metrics,
+  request: Request,
   log: Logger = logLine,
 ): Promise<HttpResult> {
+  if (request.method === 'GET' && request.path === METRICS_PATH) {
+    return { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4' }, body: metrics.render() };
+  }
   const started = performance.now();
+  const eventType = headerValue(request.headers, EVENT_HEADER);
+  const typeLabel = eventType !== undefined && EVENT_TYPES.has(eventType) ? eventType : 'unknown';
   const context = {
-    delivery_id: forLog(headerValue(delivery.headers, DELIVERY_HEADER)),
-    event_type: forLog(headerValue(delivery.headers, EVENT_HEADER), 64),
+    delivery_id: forLog(headerValue(request.headers, DELIVERY_HEADER)),
+    event_type: forLog(eventType, 64),
   };
   try {
-    const archived = await receiver.receive(delivery);
+    const done = await receiver.receive(request);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.delivery(done.outcome, '', seconds);
+    metrics.events(typeLabel, 'archived', done.archived);
+    metrics.events(typeLabel, 'quarantined', done.quarantined);
+    if (done.outcome === 'kept') metrics.events(typeLabel, 'kept', 1);
     log({
-      level: 'info',
-      msg: 'delivery archived',
+      level: done.quarantined > 0 || done.outcome === 'kept' ? 'warn' : 'info',
+      msg: done.outcome === 'kept' ? 'unknown event type kept as sent' : 'delivery archived',
       ...context,
-      outcome: 'archived',
+      outcome: done.outcome,
       status: 200,
-      events: archived.events,
-      objects: archived.objects.length,
-      signed_with: archived.signedWith,
-      ms: elapsed(started),
+      events: done.events,
+      archived: done.archived,
+      quarantined: done.quarantined,
+      ...(done.problems.length > 0 ? { problems: done.problems.slice(0, 5) } : {}),
+      objects: done.objects.length,
+      signed_with: done.signedWith,
+      ms: round(seconds * 1000),
     });
     return {
       status: 200,
       headers: JSON_TYPE,
       body: {
-        status: 'archived',
-        delivery_id: archived.deliveryId ?? null,
-        event_type: archived.eventType,
-        events: archived.events,
-        objects: archived.objects,
+        status: done.outcome,
+        delivery_id: done.deliveryId ?? null,
+        event_type: done.eventType ?? null,
+        events: done.events,
+        archived: done.archived,
+        quarantined: done.quarantined,
+        ...(done.problems.length > 0 ? { problems: done.problems.slice(0, 20) } : {}),
+        objects: done.objects,
       },
     };
   } catch (err) {
     const result = toHttpResult(err);
+    const seconds = (performance.now() - started) / 1000;
+    const reason = err instanceof ReceiverError ? err.reason : 'internal';
+    metrics.delivery('refused', reason, seconds);
     log({
       level: result.status >= 500 ? 'error' : 'warn',
       msg: 'delivery refused',
       ...context,
       outcome: 'refused',
       status: result.status,
-      reason: result.body.error,
+      reason,
       // The cause (e.g. the S3 error) is for operators only; the sender gets the message.
       detail: err instanceof ReceiverError ? err.message : String((err as Error)?.stack ?? err),
-      ms: elapsed(started),
+      ms: round(seconds * 1000),
     });
     return result;
   }
@@ -73,16 +100,12 @@ export function toHttpResult(err: unknown): HttpResult {
     const headers: Record<string, string> = { ...JSON_TYPE };
     if (err.status === 405) headers.Allow = 'POST';
     if (err instanceof StorageError) headers['Retry-After'] = String(err.retryAfterSeconds);
-    const body: Record<string, unknown> = {
-      error: err.reason,
-      message: err instanceof StorageError ? 'the archive is unavailable; retry later' : err.message,
-    };
-    if (err instanceof ValidationError) body.problems = err.problems.slice(0, 20);
-    return { status: err.status, headers, body };
+    const message = err instanceof StorageError ? 'the archive is unavailable; retry later' : err.message;
+    return { status: err.status, headers, body: { error: err.reason, message } };
   }
   return { status: 500, headers: JSON_TYPE, body: { error: 'internal', message: 'internal error' } };
 }
 
-function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 100) / 100;
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }

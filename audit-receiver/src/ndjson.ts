@@ -15,11 +15,28 @@ export interface Receipt {
  * those of the delivery.
  */
 export function toLine(eventText: string, receiptJson: string): string {
-  const body = eventText.slice(0, -1); // drop the closing '}'
-  const separator = eventText === '{}' ? '' : ',';
+  const text = escapeLineBreakers(eventText);
+  const body = text.slice(0, -1); // drop the closing '}'
+  const separator = text === '{}' ? '' : ',';
   return `${body}${separator}"${RECEIPT_KEY}":${receiptJson}}\n`;
 }
 
+/** The receipt as JSON in plain ASCII: header text can hold any byte, and none may split a line. */
 export function receiptJson(receipt: Receipt): string {
-  return JSON.stringify(receipt);
+  return JSON.stringify(receipt).replace(/[\u007f-\uffff]/g, unicodeEscape);
+}
+
+// U+0085, U+2028 and U+2029 are legal raw inside JSON strings, and JSON parsers read them and their \u
+// escapes as the same value, but many line splitters (Python's splitlines, some log shippers) break lines
+// on them. They can only occur inside strings, so writing them as escapes keeps every value and keeps
+// each event on one line for every reader.
+const LINE_BREAKERS = /[\u0085\u2028\u2029]/g;
+
+export function escapeLineBreakers(json: string): string {
+  LINE_BREAKERS.lastIndex = 0;
+  return LINE_BREAKERS.test(json) ? json.replace(LINE_BREAKERS, unicodeEscape) : json;
+}
+
+function unicodeEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

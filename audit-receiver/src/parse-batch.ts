@@ -4,6 +4,8 @@ import { MalformedBodyError } from './errors.js';
 export interface ParsedBatch {
   values: unknown[];
   texts: string[];
+  /** Per event: true when one of its objects repeats a member name. */
+  duplicateNames: boolean[];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -26,17 +28,17 @@ export function parseBatch(body: Buffer): ParsedBatch {
   } catch (err) {
     // V8's message quotes part of the body; say only where it broke.
     const at = /position (\d+)/.exec((err as Error).message)?.[1];
-    throw new MalformedBodyError(`body is not valid JSON${at ? ` (at byte offset ~${at})` : ''}`, 'invalid_json');
+    throw new MalformedBodyError(`body is not valid JSON${at ? ` (near character ${at})` : ''}`, 'invalid_json');
   }
   if (!Array.isArray(values)) {
     throw new MalformedBodyError('body must be a JSON array of events', 'not_an_array');
   }
-  const texts = splitArray(text);
+  const { texts, duplicateNames } = splitArray(text);
   if (texts.length !== values.length) {
     // Cannot happen for text JSON.parse accepted; guard so a scanner bug can never store a wrong line.
     throw new Error(`batch scanner found ${texts.length} elements where JSON.parse found ${values.length}`);
   }
-  return { values, texts };
+  return { values, texts, duplicateNames };
 }
 
 const QUOTE = 0x22;
@@ -51,32 +53,58 @@ function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Each top-level element's text, and whether that element repeats a member name in any of its objects. */
+export interface SplitArray {
+  texts: string[];
+  duplicateNames: boolean[];
+}
+
 /**
  * The text of each element of a top-level JSON array, with the white space between tokens removed
  * (white space inside strings is part of the value and kept). Only for text JSON.parse has accepted:
  * it tracks strings and nesting, not grammar. Without the white space between tokens an element holds no
  * line break (JSON strings cannot hold a raw one), so each element is exactly one NDJSON line.
+ *
+ * It also notes elements with a repeated member name in any object: JSON.parse keeps the last value,
+ * so such an event would be validated on one value and stored with both.
  */
-export function splitArray(text: string): string[] {
+export function splitArray(text: string): SplitArray {
   const n = text.length;
-  const elements: string[] = [];
+  const texts: string[] = [];
+  const duplicateNames: boolean[] = [];
   let i = 0;
   while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== OPEN_BRACKET) return elements;
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return { texts, duplicateNames };
   i++;
-  let depth = 0;
+  // One entry per open container inside the top-level array: the member names seen so far for an
+  // object, null for an array.
+  const open: (Set<string> | null)[] = [];
+  let expectName = false;
+  let duplicate = false;
   let parts: string[] = [];
   let segmentStart = -1;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
+      const start = i;
       if (segmentStart < 0) segmentStart = i;
       i++;
+      let escaped = false;
       while (i < n) {
         const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 2;
-        else if (d === QUOTE) break;
+        if (d === BACKSLASH) {
+          escaped = true;
+          i += 2;
+        } else if (d === QUOTE) break;
         else i++;
+      }
+      if (expectName) {
+        const names = open[open.length - 1] as Set<string>;
+        const raw = text.slice(start + 1, i);
+        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (names.has(name)) duplicate = true;
+        else names.add(name);
+        expectName = false;
       }
       continue;
     }
@@ -87,21 +115,32 @@ export function splitArray(text: string): string[] {
       }
       continue;
     }
-    if (depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
+    if (open.length === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
       if (segmentStart >= 0) {
         parts.push(text.slice(segmentStart, i));
         segmentStart = -1;
       }
       if (parts.length > 0) {
-        elements.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
+        texts.push(parts.length === 1 ? (parts[0] as string) : parts.join(''));
+        duplicateNames.push(duplicate);
         parts = [];
+        duplicate = false;
       }
       if (c === CLOSE_BRACKET) break;
       continue;
     }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+    if (c === OPEN_BRACE) {
+      open.push(new Set());
+      expectName = true;
+    } else if (c === OPEN_BRACKET) {
+      open.push(null);
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      open.pop();
+      expectName = false;
+    } else if (c === COMMA) {
+      expectName = open[open.length - 1] != null;
+    }
     if (segmentStart < 0) segmentStart = i;
   }
-  return elements;
+  return { texts, duplicateNames };
 }

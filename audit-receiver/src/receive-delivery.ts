@@ -1,18 +1,25 @@
-import { createHash } from 'node:crypto';
 import {
+  MalformedBodyError,
   MethodNotAllowedError,
   MisconfiguredError,
   StorageError,
-  UnsupportedEventError,
-  ValidationError,
+  type EventProblem,
 } from './errors.js';
-import { utcDayOf } from './event-time.js';
+import type { UtcDay } from './event-time.js';
+import type { EventType } from './event-types.js';
 import { DELIVERY_HEADER, EVENT_HEADER, EVENT_TYPES } from './event-types.js';
-import { receiptJson, toLine } from './ndjson.js';
-import { objectName, partitionPrefix } from './object-key.js';
-import { parseBatch } from './parse-batch.js';
+import { escapeLineBreakers, receiptJson, toLine, RECEIPT_KEY } from './ndjson.js';
+import {
+  eventTypeSegment,
+  objectName,
+  partitionPrefix,
+  QUARANTINE_PREFIX,
+  sha256Hex,
+  UNKNOWN_PREFIX,
+} from './object-key.js';
+import { parseBatch, type ParsedBatch } from './parse-batch.js';
 import type { ArchiveStorage } from './storage/storage.js';
-import { validateEvents } from './validate-events.js';
+import { checkEvents } from './validate-events.js';
 import { SIGNATURE_HEADER, verifySignature, type SigningKey } from './verify-signature.js';
 
 export type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -26,8 +33,15 @@ export interface Delivery {
 
 export interface ArchivedDelivery {
   deliveryId: string | undefined;
-  eventType: string;
+  /** The X-Openfaas-Event value (undefined when absent). */
+  eventType: string | undefined;
+  /** 'archived': a known event type; 'kept': an unknown type, its body kept as sent under _unknown/. */
+  outcome: 'archived' | 'kept';
   events: number;
+  archived: number;
+  quarantined: number;
+  /** Why each quarantined event was refused. */
+  problems: EventProblem[];
   /** Keys written, relative to the archive's prefix. */
   objects: string[];
   /** Which secret verified the signature, so operators can tell when an old one is no longer used. */
@@ -35,8 +49,11 @@ export interface ArchivedDelivery {
 }
 
 /**
- * The receiver's one job: prove a delivery genuine, check it, and archive its events, returning only
- * after every object is stored. Throws a ReceiverError subclass for each way a delivery can fail.
+ * The receiver's one job: prove a delivery genuine, check it, and keep everything authentic, returning
+ * only after every object is stored. Valid events go to their event type's day partitions; events that
+ * fail their schema go to `_quarantine/` with the reason; a body of an unknown event type is kept as sent
+ * under `_unknown/`; an authentic body that is not a JSON array is kept under `_quarantine/` and still
+ * answered 400. Nothing authentic is dropped and nothing unverified is stored.
  */
 export class Receiver {
   constructor(
@@ -45,10 +62,6 @@ export class Receiver {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  get storageDescription(): string {
-    return this.storage.description;
-  }
-
   async receive(delivery: Delivery): Promise<ArchivedDelivery> {
     if (delivery.method !== 'POST') throw new MethodNotAllowedError(delivery.method);
     const body = delivery.body;
@@ -56,57 +69,111 @@ export class Receiver {
       throw new MisconfiguredError('the body did not arrive as raw bytes: set RAW_BODY=true for this function');
     }
     // Authenticity first, on the bytes as sent: nothing about the body is read before this passes.
-    const signedWith = verifySignature(body, delivery.headers[SIGNATURE_HEADER], this.keys);
+    const signedWith = verifySignature(body, delivery.headers[SIGNATURE_HEADER], this.keys).label;
 
-    const typeName = headerValue(delivery.headers, EVENT_HEADER);
-    const type = typeName === undefined ? undefined : EVENT_TYPES.get(typeName);
-    if (!type) {
-      throw new UnsupportedEventError(
-        typeName === undefined
-          ? 'missing X-Openfaas-Event header'
-          : `X-Openfaas-Event must be one of ${[...EVENT_TYPES.keys()].join(', ')}`,
-      );
-    }
     const deliveryId = headerValue(delivery.headers, DELIVERY_HEADER);
+    const eventType = headerValue(delivery.headers, EVENT_HEADER);
+    const received = this.now();
+    const receivedDay = utcDayOfDate(received);
+    const digest = sha256Hex(body);
+    const summary = { deliveryId, eventType, signedWith, events: 0, archived: 0, quarantined: 0, problems: [] };
 
-    const batch = parseBatch(body);
-    validateEvents(type, batch.values);
+    const type = eventType === undefined ? undefined : EVENT_TYPES.get(eventType);
+    if (!type) {
+      // Authentic, but of a type this receiver does not know (a newer OpenFaaS?): keep it as sent.
+      const key = partitionPrefix(UNKNOWN_PREFIX, eventTypeSegment(eventType), receivedDay) + objectName(digest, 'raw');
+      await this.write(new Map([[key, body]]));
+      return { ...summary, outcome: 'kept', objects: [key] };
+    }
 
-    const receipt = receiptJson({ delivery_id: deliveryId ?? null, received_at: this.now().toISOString() });
-    const name = objectName(deliveryId, createHash('sha256').update(body).digest('hex'));
-    const objects = new Map<string, string[]>();
-    batch.values.forEach((value, index) => {
-      const time = (value as Record<string, unknown>)[type.timeField];
-      const day = typeof time === 'string' ? utcDayOf(time) : undefined;
-      if (!day) {
-        throw new ValidationError([{ index, pointer: `/${type.timeField}`, message: 'must be an RFC 3339 date-time' }]);
-      }
-      const key = partitionPrefix('', type.name, day) + name;
-      const lines = objects.get(key) ?? [];
-      lines.push(toLine(batch.texts[index] as string, receipt));
-      objects.set(key, lines);
-    });
-
+    let batch: ParsedBatch | undefined;
     try {
-      await Promise.all([...objects].map(([key, lines]) => this.storage.put(key, Buffer.from(lines.join(''), 'utf8'))));
+      batch = parseBatch(body);
+    } catch (err) {
+      if (!(err instanceof MalformedBodyError)) throw err;
+      // Authentic but unreadable: kept as sent for inspection, and the sender is still told it is wrong.
+      const key = partitionPrefix(QUARANTINE_PREFIX, type.name, receivedDay) + objectName(digest, 'raw');
+      await this.write(new Map([[key, body]]));
+      throw new MalformedBodyError(`${err.message}; the body was kept in quarantine`, err.reason);
+    }
+
+    const receipt = receiptJson({ delivery_id: deliveryId ?? null, received_at: received.toISOString() });
+    const prepared = prepareObjects(type, batch, receipt, objectName(digest), receivedDay);
+    // Only the object bytes live on while the writes are in flight; the parsed batch is garbage now.
+    batch = undefined;
+    await this.write(prepared.objects);
+    return {
+      ...summary,
+      outcome: 'archived',
+      events: prepared.events,
+      archived: prepared.events - prepared.problems.length,
+      quarantined: prepared.problems.length,
+      problems: prepared.problems,
+      objects: [...prepared.objects.keys()],
+    };
+  }
+
+  /** Writes every object; any failure makes the whole delivery retryable (a retry rewrites the same keys). */
+  private async write(objects: Map<string, Buffer>): Promise<void> {
+    try {
+      await Promise.all([...objects].map(([key, bytes]) => this.storage.put(key, bytes)));
     } catch (err) {
       throw new StorageError(`archive write failed: ${describeError(err)}`, { cause: err });
     }
-    return {
-      deliveryId,
-      eventType: type.name,
-      events: batch.values.length,
-      objects: [...objects.keys()],
-      signedWith: signedWith.label,
-    };
   }
 }
 
-/** A header's value when sent once; Node joins repeated custom headers with ', '. */
+/**
+ * The objects for a parsed batch: valid events in their day partitions, the rest in the quarantine
+ * partition of the receipt day. Synchronous, so every intermediate string is garbage when it returns.
+ */
+function prepareObjects(type: EventType, batch: ParsedBatch, receipt: string, name: string, receivedDay: UtcDay) {
+  const lines = new Map<string, string[]>();
+  const add = (key: string, line: string) => {
+    const existing = lines.get(key);
+    if (existing) existing.push(line);
+    else lines.set(key, [line]);
+  };
+  const quarantineKey = partitionPrefix(QUARANTINE_PREFIX, type.name, receivedDay) + name;
+  const problems: EventProblem[] = [];
+  checkEvents(type, batch.values, batch.duplicateNames).forEach((check, index) => {
+    const text = batch.texts[index] as string;
+    if (check.ok) {
+      add(partitionPrefix('', type.name, check.day) + name, toLine(text, receipt));
+    } else {
+      problems.push(check.problem);
+      add(quarantineKey, quarantineLine(check.problem, text, receipt));
+    }
+  });
+  const objects = new Map([...lines].map(([key, list]) => [key, Buffer.from(list.join(''), 'utf8')]));
+  return { objects, problems, events: batch.values.length };
+}
+
+/** A quarantined event: where and why it failed, and its own text as sent, embedded as JSON. */
+function quarantineLine(problem: EventProblem, eventText: string, receipt: string): string {
+  return `{"index":${problem.index},"pointer":${JSON.stringify(problem.pointer)},"reason":${JSON.stringify(problem.message)},"event":${escapeLineBreakers(eventText)},"${RECEIPT_KEY}":${receipt}}\n`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header's value when sent once (Node joins repeated custom headers with ', '). Node reads header
+ * bytes as latin1; a value that is valid UTF-8 is decoded as such, so `délivery` stays `délivery`.
+ */
 export function headerValue(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.join(', ');
+  const raw = headers[name];
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' ? raw : raw.join(', ');
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
+function utcDayOfDate(date: Date): UtcDay {
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
 }
 
 function describeError(err: unknown): string {

@@ -32,16 +32,16 @@ export function loadSigningKeys(dir: string): SigningKey[] {
       `no secret file at ${join(dir, WEBHOOK_SECRET)}; create the OpenFaaS secret or set SECRETS_DIR`,
     );
   }
-  const keys = keyVariants(WEBHOOK_SECRET, current);
+  const keys = keyVariants(WEBHOOK_SECRET, current, dir);
   const previous = readSecretFile(dir, WEBHOOK_SECRET_PREVIOUS);
-  if (previous !== undefined) keys.push(...keyVariants(WEBHOOK_SECRET_PREVIOUS, previous));
+  if (previous !== undefined) keys.push(...keyVariants(WEBHOOK_SECRET_PREVIOUS, previous, dir));
   return keys;
 }
 
-function keyVariants(name: string, raw: Buffer): SigningKey[] {
+function keyVariants(name: string, raw: Buffer, dir: string): SigningKey[] {
   const trimmed = Buffer.from(raw.toString('latin1').trim(), 'latin1');
   if (trimmed.length === 0) {
-    throw new ConfigError(name, 'secret file is empty');
+    throw new ConfigError(name, `secret file ${join(dir, name)} is empty`);
   }
   if (trimmed.equals(raw)) return [{ label: name, key: raw }];
   return [

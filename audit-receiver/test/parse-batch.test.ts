@@ -33,7 +33,7 @@ describe('parseBatch', () => {
   });
 
   it('returns no events for an empty array', () => {
-    assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), { values: [], texts: [] });
+    assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), { values: [], texts: [], duplicateNames: [] });
   });
 
   const refused: [string, Buffer, string][] = [
@@ -64,7 +64,7 @@ describe('parseBatch', () => {
 
 describe('splitArray', () => {
   it('handles nested arrays and objects at any depth', () => {
-    assert.deepEqual(splitArray('[[1,[2]],{"a":{"b":[{}]}},3,"s",true,null]'), [
+    assert.deepEqual(splitArray('[[1,[2]],{"a":{"b":[{}]}},3,"s",true,null]').texts, [
       '[1,[2]]',
       '{"a":{"b":[{}]}}',
       '3',
@@ -72,5 +72,21 @@ describe('splitArray', () => {
       'true',
       'null',
     ]);
+  });
+});
+
+describe('duplicate member names', () => {
+  const flags = (json: string) => parseBatch(Buffer.from(json)).duplicateNames;
+
+  it('marks an event that repeats a member name at its top level', () => {
+    assert.deepEqual(flags('[{"time":"a","path":"/","time":"b"},{"time":"a"}]'), [true, false]);
+  });
+
+  it('marks a repeat in a nested object, and one spelt with an escape', () => {
+    assert.deepEqual(flags('[{"actor":{"sub":"a","sub":"b"}},{"a":1,"\\u0061":2}]'), [true, true]);
+  });
+
+  it('does not confuse equal names in sibling objects, values equal to names, or names in arrays', () => {
+    assert.deepEqual(flags('[{"a":{"x":1},"b":{"x":2},"c":"a","d":[{"x":1},{"x":1}],"e":["a","a"]}]'), [false]);
   });
 });

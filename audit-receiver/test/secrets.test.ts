@@ -54,7 +54,7 @@ describe('loadSigningKeys', () => {
   it('fails closed when webhook-secret is empty or only white space', () => {
     assert.throws(
       () => loadSigningKeys(secretsDir({ 'webhook-secret': '\n' })),
-      /webhook-secret: secret file is empty/,
+      /webhook-secret: secret file .*webhook-secret is empty/,
     );
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ValidationError } from '../src/errors.js';
 import { EVENT_TYPES, type EventType } from '../src/event-types.js';
-import { validateEvents } from '../src/validate-events.js';
+import { checkEvents } from '../src/validate-events.js';
 import { fixture } from './helpers/signed-delivery.js';
 
 const apiAccess = EVENT_TYPES.get('api_access') as EventType;
@@ -11,17 +10,14 @@ const load = (name: string) => JSON.parse(fixture(name).toString('utf8')) as Rec
 const valid = (): Record<string, unknown> => ({ ...(load('api_access-batch.json')[0] as Record<string, unknown>) });
 
 function problemsOf(type: EventType, events: unknown[]) {
-  try {
-    validateEvents(type, events);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ValidationError);
-    assert.equal(err.status, 422);
-    return err.problems;
-  }
+  return checkEvents(type, events).flatMap((check) => (check.ok ? [] : [check.problem]));
 }
 
-describe('validateEvents', () => {
+function validateEvents(type: EventType, events: unknown[]): void {
+  assert.deepEqual(problemsOf(type, events), []);
+}
+
+describe('checkEvents', () => {
   it('accepts the OpenFaaS-shaped fixtures: nanosecond times, an event without actor', () => {
     validateEvents(apiAccess, load('api_access-batch.json'));
     validateEvents(functionUsage, load('function_usage-batch.json'));
@@ -37,6 +33,18 @@ describe('validateEvents', () => {
     validateEvents(apiAccess, [event]);
     assert.deepEqual(event.extra, { nested: [1, 2] });
     assert.deepEqual(event.actor, { sub: 's', groups: ['a'] });
+  });
+
+  it('gives each valid event the UTC day it is archived under', () => {
+    const checks = checkEvents(apiAccess, load('api_access-batch.json'));
+    assert.deepEqual(
+      checks.map((c) => c.ok && c.day),
+      [
+        { year: 2026, month: 11, day: 30 },
+        { year: 2026, month: 12, day: 1 },
+        { year: 2026, month: 12, day: 1 },
+      ],
+    );
   });
 
   it('accepts RFC 3339 times with any fraction length and offsets', () => {

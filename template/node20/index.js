@@ -9,7 +9,12 @@
 //   MAX_JSON_SIZE   body limit otherwise (default 100kb)
 //   http_port       port to listen on (default 3000, where of-watchdog's upstream_url points)
 //   http_host       address to listen on (default: all interfaces)
+//   max_inflight    requests handled at once; more get 429 with Retry-After (default: no limit). The same
+//                   name as of-watchdog's setting, which enforces it in front of this server in the image.
 //   HANDLER_PATH    the compiled handler module (default ./function/dist/handler.js beside this file)
+//
+// Requests this server refuses itself (413, 429, an unreadable body or request target) get a plain-text
+// answer and one JSON log line on stdout.
 
 import http from 'node:http';
 import { resolve } from 'node:path';
@@ -19,6 +24,7 @@ const rawBody = process.env.RAW_BODY === 'true';
 const limit = rawBody
   ? parseSize('MAX_RAW_SIZE', process.env.MAX_RAW_SIZE, '5mb')
   : parseSize('MAX_JSON_SIZE', process.env.MAX_JSON_SIZE, '100kb');
+const maxInflight = parseCount('max_inflight', process.env.max_inflight);
 const handlerUrl = process.env.HANDLER_PATH
   ? pathToFileURL(resolve(process.env.HANDLER_PATH)).href
   : new URL('./function/dist/handler.js', import.meta.url).href;
@@ -79,6 +85,27 @@ function parseSize(name, value, fallback) {
   return Math.floor(Number(m[1]) * unit);
 }
 
+function parseCount(name, value) {
+  if (value === undefined || value.trim() === '' || value.trim() === '0') return Infinity;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`node20: ${name}="${value}" is not a whole number`);
+    process.exit(1);
+  }
+  return n;
+}
+
+function logRefusal(req, status, reason) {
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: 'request refused by the template server', method: req.method, status, reason })}\n`,
+  );
+}
+
+function refuse(req, res, status, reason, message, headers = {}) {
+  logRefusal(req, status, reason);
+  send(res, status, { 'Content-Type': 'text/plain', ...headers }, `${message}\n`);
+}
+
 function readBody(req) {
   return new Promise((resolveBody, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -133,32 +160,36 @@ function send(res, status, headers, payload) {
 }
 
 async function onRequest(req, res) {
+  let url;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    refuse(req, res, 400, 'bad_request_target', 'The request target is not a valid path');
+    req.resume();
+    return;
+  }
   let raw;
   try {
     raw = await readBody(req);
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       // Stop reading the rest of an oversized body and close the connection once answered.
-      send(
-        res,
-        413,
-        { 'Content-Type': 'text/plain', Connection: 'close' },
-        `Request body larger than the limit of ${limit} bytes\n`,
-      );
+      refuse(req, res, 413, 'body_too_large', `Request body larger than the limit of ${limit} bytes`, {
+        Connection: 'close',
+      });
       res.on('finish', () => req.destroy());
       return;
     }
-    send(res, 400, { 'Content-Type': 'text/plain' }, 'Could not read the request body\n');
+    refuse(req, res, 400, 'unreadable_body', 'Could not read the request body');
     return;
   }
   let body;
   try {
     body = decodeBody(raw, req.headers['content-type']);
   } catch {
-    send(res, 400, { 'Content-Type': 'text/plain' }, 'Request body is not valid JSON\n');
+    refuse(req, res, 400, 'invalid_json', 'Request body is not valid JSON');
     return;
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const event = {
     body,
     headers: req.headers,
@@ -183,7 +214,19 @@ async function onRequest(req, res) {
   }
 }
 
+let inflight = 0;
 const server = http.createServer((req, res) => {
+  if (inflight >= maxInflight) {
+    // Over the limit: refuse before reading the body, so memory stays bounded; senders retry 429.
+    refuse(req, res, 429, 'too_many_requests', 'Too many requests in flight', {
+      'Retry-After': '1',
+      Connection: 'close',
+    });
+    res.on('finish', () => req.destroy());
+    return;
+  }
+  inflight++;
+  res.on('close', () => inflight--);
   onRequest(req, res).catch((err) => {
     console.error(err);
     send(res, 500, { 'Content-Type': 'text/plain' }, 'Internal Server Error\n');

@@ -11,6 +11,8 @@ export const builtHandler = join(repoRoot, 'audit-receiver/dist/handler.js');
 export interface RunningServer {
   url: string;
   output(): string;
+  /** Resolves once the server's output matches (its log lines reach us a little after its answers). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,14 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
-  return { url: `http://127.0.0.1:${port}/`, output: () => output, stop: () => stopChild(child) };
+  const waitForOutput = async (pattern: RegExp, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(output)) {
+      if (Date.now() > deadline) throw new Error(`server output never matched ${pattern}:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { url: `http://127.0.0.1:${port}/`, output: () => output, waitForOutput, stop: () => stopChild(child) };
 }
 
 /** Starts the template server expecting it to refuse to start; resolves with its exit code and output. */
