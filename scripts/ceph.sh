@@ -4,6 +4,7 @@
 #   scripts/ceph.sh start     start mon + osd + radosgw (memstore, no auth) and create the test user
 #   scripts/ceph.sh stop      stop the daemons and delete the cluster's files
 #   scripts/ceph.sh status    exit 0 when the gateway answers
+#   scripts/ceph.sh rgw-stop  stop only the S3 gateway (the outage drill), rgw-start starts it again
 # Settings (env): CEPH_DIR (default /tmp/audit-receiver-ceph), CEPH_RGW_PORT (7480),
 # S3_TEST_ACCESS_KEY_ID / S3_TEST_SECRET_ACCESS_KEY (the keys given to the gateway's test user).
 set -Eeuo pipefail
@@ -17,7 +18,7 @@ fsid_file="$dir/fsid"
 
 log() { echo "ceph.sh: $*" >&2; }
 # Under set -e a failing step would otherwise end the script without a word.
-trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"; [ -d "$dir" ] && tail -n 20 "$dir"/*.log >&2 2>/dev/null' ERR
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"; [ -d "$dir" ] && tail -n 8 "$dir"/*.log >&2 2>/dev/null' ERR
 
 have_binaries() { command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null; }
 
@@ -121,6 +122,27 @@ ensure_user() {
   fi
 }
 
+rgw_pids() { pgrep -f -- "radosgw -c $conf" || true; }
+
+cmd_rgw_stop() {
+  [ -f "$conf" ] || { log "no cluster of ours in $dir"; exit 1; }
+  local pids
+  pids=$(rgw_pids)
+  [ -n "$pids" ] && kill $pids
+  for ((i = 0; i < 40; i++)); do [ -z "$(rgw_pids)" ] && break; sleep 0.25; done
+  pids=$(rgw_pids)
+  [ -n "$pids" ] && kill -9 $pids
+  rm -f "$dir/run/client.rgw.a.pid" "$dir/run/client.rgw.a.asok"
+  log "gateway stopped"
+}
+
+cmd_rgw_start() {
+  [ -f "$conf" ] || { log "no cluster of ours in $dir"; exit 1; }
+  detach radosgw -c "$conf" -n client.rgw.a
+  wait_for 90 "the RADOS gateway on 127.0.0.1:$port" gateway_up
+  log "gateway started"
+}
+
 cmd_stop() {
   local n
   for n in radosgw ceph-osd ceph-mon; do
@@ -144,6 +166,8 @@ case "${1:-}" in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
-  status) gateway_up ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  status) gateway_up || exit 1 ;;
+  rgw-stop) cmd_rgw_stop ;;
+  rgw-start) cmd_rgw_start ;;
+  *) echo "usage: $0 install|start|stop|status|rgw-stop|rgw-start" >&2; exit 2 ;;
 esac

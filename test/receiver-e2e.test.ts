@@ -198,6 +198,47 @@ for (const archive of [fileArchive(), s3Archive()]) {
       assert.equal(added[0]?.[1], '[{"path": "/x",');
     });
 
+    it('accepts a 150 KB batch and archives all of its events', async () => {
+      const events = Array.from({ length: 600 }, (_, i) => ({
+        ...fixtureEvents[1],
+        path: `/system/function/f-${i}-${'x'.repeat(150)}`,
+      }));
+      const delivery = signedDelivery({ secret: SECRET, body: events });
+      assert.ok(delivery.body.length >= 150 * 1024, `${delivery.body.length} bytes`);
+      const response = await post(server.url, delivery);
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.json?.archived, 600);
+      const name = createHash('sha256').update(delivery.body).digest('hex').slice(0, 32);
+      const [, text] = [...(await archive.read())].find(([key]) => key.includes(name)) ?? [];
+      assert.equal(ndjsonLines(text ?? '').length, 600);
+    });
+
+    it('never lets a hostile delivery id into a key, and keeps it in the receipt', async () => {
+      for (const id of ['../../escape', 'a/b', '.hidden', 'x'.repeat(500), '%2e%2e%2f', 'é/../..']) {
+        const delivery = signedDelivery({
+          secret: SECRET,
+          deliveryId: id,
+          body: [{ ...fixtureEvents[2], path: `/id-${id.length}` }],
+        });
+        const response = await post(server.url, delivery);
+        assert.equal(response.status, 200);
+        const [key] = response.json?.objects as string[];
+        assert.match(key ?? '', /^api_access\/year=2026\/month=12\/day=01\/[0-9a-f]{32}\.ndjson$/);
+        const text = (await archive.read()).get(key ?? '') ?? '';
+        assert.equal((ndjsonLines(text)[0]?._receipt as { delivery_id: string }).delivery_id, id);
+      }
+    });
+
+    it('keeps the body of an unknown event type as sent, outside the event partitions', async () => {
+      const delivery = signedDelivery({ secret: SECRET, event: 'function_deploy', body: '{"future":"format"}' });
+      const response = await post(server.url, delivery);
+      assert.equal(response.status, 200);
+      assert.equal(response.json?.status, 'kept');
+      const [key] = response.json?.objects as string[];
+      assert.match(key ?? '', /^_unknown\/function_deploy\/year=\d{4}\/month=\d\d\/day=\d\d\/[0-9a-f]{32}\.raw$/);
+      assert.equal((await archive.read()).get(key ?? ''), '{"future":"format"}');
+    });
+
     it('answers 405 to a GET', async () => {
       const response = await post(server.url, { method: 'GET', headers: {} });
       assert.equal(response.status, 405);

@@ -1,6 +1,8 @@
 // A receiver with a missing or invalid setting must refuse to start, naming the setting: it never runs
 // "accepting everything" or writing nowhere.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { receiverEnv, secretsDir, startServerExpectingExit } from './helpers/receiver-process.js';
 
@@ -38,6 +40,16 @@ describe('receiver start-up', () => {
       assert.ok(!output.includes('topsecret'), 'the secret is never printed');
     });
   }
+
+  it('fails closed, naming the secret, when webhook-secret cannot be read', async () => {
+    const dir = secretsDir({});
+    mkdirSync(join(dir, 'webhook-secret')); // a directory where the file should be: EISDIR on read
+    const { code, output } = await startServerExpectingExit(
+      receiverEnv({ SECRETS_DIR: dir, ARCHIVE_URL: 'file:/tmp/x' }),
+    );
+    assert.equal(code, 1);
+    assert.match(output, /webhook-secret: cannot read secret file .*webhook-secret: EISDIR/);
+  });
 
   it('exits non-zero with a clear message when MAX_RAW_SIZE is not a size', async () => {
     const { code, output } = await startServerExpectingExit(

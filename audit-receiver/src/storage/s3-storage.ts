@@ -31,7 +31,13 @@ export class S3Storage implements ArchiveStorage {
       // operation requires one; put() sends Content-MD5 itself, which every S3 implementation checks.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { requestTimeout: config.requestTimeoutMs, connectionTimeout: config.requestTimeoutMs },
+      // requestTimeout bounds each attempt; without throwOnRequestTimeout this SDK only logs a warning and
+      // keeps waiting on a hung gateway (found by the stalled-gateway test).
+      requestHandler: {
+        requestTimeout: config.requestTimeoutMs,
+        connectionTimeout: config.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
