@@ -32,6 +32,12 @@ describe('parseBatch', () => {
     assert.equal(text?.split('\n').length, 1);
   });
 
+  it('splits events nested 100,000 levels deep without recursion', () => {
+    const deep = `{"time":"2026-12-01T10:00:00Z","deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const batch = parseBatch(Buffer.from(`[${deep}, ${deep}]`));
+    assert.deepEqual(batch.texts, [deep, deep]);
+  });
+
   it('returns no events for an empty array', () => {
     assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), { values: [], texts: [], duplicateNames: [] });
   });
