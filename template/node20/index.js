@@ -108,23 +108,30 @@ function refuse(req, res, status, reason, message, headers = {}) {
 
 function readBody(req) {
   return new Promise((resolveBody, reject) => {
-    const declared = Number(req.headers['content-length']);
+    const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       reject(new BodyTooLarge());
       return;
     }
+    // With a declared length the body is copied into one buffer as it arrives, so a body never takes
+    // twice its size (chunks plus their concatenation) while many large ones arrive at once.
+    const whole = Number.isFinite(declared) ? Buffer.allocUnsafe(declared) : undefined;
     const chunks = [];
     let size = 0;
     req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit || (whole && size + chunk.length > whole.length)) {
         req.removeAllListeners('data');
         reject(new BodyTooLarge());
         return;
       }
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks, size)));
+    req.on('end', () => {
+      if (whole) resolveBody(size === whole.length ? whole : whole.subarray(0, size));
+      else resolveBody(Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
   });
 }
@@ -218,11 +225,13 @@ let inflight = 0;
 const server = http.createServer((req, res) => {
   if (inflight >= maxInflight) {
     // Over the limit: refuse before reading the body, so memory stays bounded; senders retry 429.
-    refuse(req, res, 429, 'too_many_requests', 'Too many requests in flight', {
-      'Retry-After': '1',
-      Connection: 'close',
-    });
-    res.on('finish', () => req.destroy());
+    // Read and drop the body (holding none of it), then answer: a client still sending would otherwise
+    // see its connection cut instead of the 429.
+    req.resume();
+    req.once('end', () =>
+      refuse(req, res, 429, 'too_many_requests', 'Too many requests in flight', { 'Retry-After': '1' }),
+    );
+    req.once('error', () => req.destroy());
     return;
   }
   inflight++;

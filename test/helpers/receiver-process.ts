@@ -10,6 +10,7 @@ export const builtHandler = join(repoRoot, 'audit-receiver/dist/handler.js');
 
 export interface RunningServer {
   url: string;
+  pid: number;
   output(): string;
   /** Resolves once the server's output matches (its log lines reach us a little after its answers). */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
@@ -52,7 +53,13 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  return { url: `http://127.0.0.1:${port}/`, output: () => output, waitForOutput, stop: () => stopChild(child) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid ?? 0,
+    output: () => output,
+    waitForOutput,
+    stop: () => stopChild(child),
+  };
 }
 
 /** Starts the template server expecting it to refuse to start; resolves with its exit code and output. */
