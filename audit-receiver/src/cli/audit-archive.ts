@@ -1,15 +1,21 @@
+import { exportCommand, EXPORT_HELP } from './export.js';
+import { ls, LS_HELP } from './ls.js';
 import { send, SEND_HELP } from './send.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `Usage: audit-archive <command> [options]
 
 Commands:
+  ls      list the archive's day partitions with object and event counts and bytes
+  export  stream archived events of a date range in event-time order, as NDJSON or CSV
   send    sign and POST a batch to a receiver, as OpenFaaS does
 
 Run "audit-archive <command> --help" for a command's options.`;
 
 const commands: Record<string, { run: (argv: string[], out: NodeJS.WritableStream) => Promise<number>; help: string }> =
   {
+    ls: { run: ls, help: LS_HELP },
+    export: { run: exportCommand, help: EXPORT_HELP },
     send: { run: send, help: SEND_HELP },
   };
 
@@ -32,6 +38,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`audit-archive ${name}: ${(err as Error).message}\n${help ? `\n${help}\n` : ''}`);
       return 2;
     }
-    throw err;
+    // Anything else is the archive failing us (no access, no bucket, network): say so, exit 1.
+    process.stderr.write(`audit-archive ${name}: ${describe(err)}\n`);
+    return 1;
   }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (err as NodeJS.ErrnoException).code;
+  return [err.name !== 'Error' ? err.name : '', status ? `HTTP ${status}` : '', code ?? '', err.message]
+    .filter(Boolean)
+    .join(': ');
 }
