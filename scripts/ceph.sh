@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway one-node Ceph cluster with a RADOS gateway on loopback: the real S3 server the tests use.
-#   scripts/ceph.sh install   apt-get the Debian packages when the binaries are missing (needs root)
+#   scripts/ceph.sh install   apt-get the Debian packages the tests need when missing (needs root):
+#                             ceph-mon ceph-osd radosgw, and awscli for the consumer tests
 #   scripts/ceph.sh start     start mon + osd + radosgw (memstore, no auth) and create the test user
 #   scripts/ceph.sh stop      stop the daemons and delete the cluster's files
 #   scripts/ceph.sh status    exit 0 when the gateway answers
@@ -20,7 +21,7 @@ log() { echo "ceph.sh: $*" >&2; }
 # Under set -e a failing step would otherwise end the script without a word.
 trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"; [ -d "$dir" ] && tail -n 8 "$dir"/*.log >&2 2>/dev/null' ERR
 
-have_binaries() { command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null; }
+have_binaries() { command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null && [ -x /usr/bin/aws ]; }
 
 # Node is always here (curl may not be); any HTTP answer means the gateway is up.
 gateway_up() {
@@ -31,14 +32,14 @@ cmd_install() {
   if have_binaries; then return 0; fi
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     log "Ceph is not installed and this is not a root Debian shell. Install it yourself:"
-    log "  sudo apt-get install -y ceph-mon ceph-osd radosgw"
+    log "  sudo apt-get install -y ceph-mon ceph-osd radosgw awscli"
     log "or point the tests at another S3 server with S3_TEST_ENDPOINT (see README)."
     exit 1
   fi
-  log "installing ceph-mon ceph-osd radosgw from Debian (about 30 s)"
+  log "installing ceph-mon ceph-osd radosgw awscli from Debian (about 40 s)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq ceph-mon ceph-osd radosgw >/dev/null
+  apt-get install -y -qq ceph-mon ceph-osd radosgw awscli >/dev/null
 }
 
 # Run a daemon detached from our stdio, so a caller waiting on our output never waits on the daemon.

@@ -12,6 +12,9 @@ const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...proce
 let startedCeph = false;
 
 if (!env.S3_TEST_ENDPOINT) {
+  // The Debian packages the tests use (Ceph, and awscli for the consumer tests), installed when missing.
+  if (spawnSync('bash', [join(root, 'scripts/ceph.sh'), 'install'], { env, stdio: 'inherit' }).status !== 0)
+    process.exit(1);
   const port = env.CEPH_RGW_PORT || '7480';
   if (spawnSync('bash', [join(root, 'scripts/ceph.sh'), 'status'], { env }).status !== 0) {
     const start = spawnSync('bash', [join(root, 'scripts/ceph.sh'), 'start'], { env, stdio: 'inherit' });

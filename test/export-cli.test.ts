@@ -1,6 +1,5 @@
 // `audit-archive ls` and `export`, run as an auditor runs them, against a seeded archive on Ceph and on disk.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,26 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileStorage } from '../audit-receiver/src/storage/file-storage.js';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
-import { repoRoot, secretsDir } from './helpers/receiver-process.js';
+import { runCli } from './helpers/cli.js';
+import { secretsDir } from './helpers/receiver-process.js';
 import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from './helpers/s3.js';
 import { seedArchive, type SeededEvent } from './helpers/seed-archive.js';
-
-const cli = join(repoRoot, 'bin/audit-archive.js');
-
-export function runCli(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const lines = (text: string) =>
   text
