@@ -95,9 +95,30 @@ function existsShm(): boolean {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  await scenario('32 concurrent 1 MiB batches', 32, 1 * 2 ** 20, 3);
-  await scenario('32 concurrent ~5 MiB batches', 32, 4.9 * 2 ** 20, 2);
-  await scenario('64 concurrent ~5 MiB batches, max_inflight=16', 64, 4.9 * 2 ** 20, 2, { max_inflight: '16' });
-  await scenario('64 concurrent 6 MiB bodies over the limit (413)', 64, 6 * 2 ** 20, 2);
+/** The memory scenarios as a BENCHMARKS.md section. */
+export async function memorySection(): Promise<string> {
+  const results = [
+    await scenario('32 concurrent 1 MiB batches', 32, 1 * 2 ** 20, 3),
+    await scenario('32 concurrent ~5 MiB batches', 32, 4.9 * 2 ** 20, 2),
+    await scenario('64 concurrent ~5 MiB batches, max_inflight=16', 64, 4.9 * 2 ** 20, 2, { max_inflight: '16' }),
+    await scenario('64 concurrent 6 MiB bodies over the limit (413)', 64, 6 * 2 ** 20, 2),
+  ];
+  return [
+    '## Receiver memory under concurrent large bodies',
+    '',
+    'Peak RSS of the template server process (file archive on tmpfs, so S3 client buffers are not counted),',
+    'sampled every 5 ms and from VmHWM.',
+    '',
+    '| load | answers | idle RSS (MiB) | peak RSS (MiB) | time (ms) |',
+    '| --- | --- | --- | --- | --- |',
+    ...results.map(
+      (r) =>
+        `| ${r.scenario}, ${r.rounds} rounds | ${Object.entries(r.statuses)
+          .map(([status, n]) => `${n} × ${status === '0' ? 'cut' : status}`)
+          .join(', ')} | ${r.idle_rss_mib} | ${r.peak_rss_mib} | ${r.ms} |`,
+    ),
+    '',
+  ].join('\n');
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await memorySection());

@@ -1,0 +1,37 @@
+// `npm run bench`: every benchmark, in one run, on this machine; writes docs/BENCHMARKS.md.
+// Ratios and medians, not single times: the machines are noisy.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../test/helpers/receiver-process.js';
+import { exportVsSync } from './export-vs-sync.js';
+import { memorySection } from './large-bodies-memory.js';
+
+const sections: string[] = [];
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+if (want('export')) sections.push(await exportVsSync());
+if (want('memory')) sections.push(await memorySection());
+
+const ceph = (() => {
+  try {
+    return execFileSync('ceph', ['--version']).toString().split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'an S3 server at S3_TEST_ENDPOINT';
+  }
+})();
+const doc = [
+  '# Benchmarks',
+  '',
+  'Made by `npm run bench` (which starts the local Ceph gateway itself unless `S3_TEST_ENDPOINT` is set);',
+  '`npm run bench -- export memory` runs a subset. Everything runs side by side in one run on one machine;',
+  'compare ratios and medians, not absolute times.',
+  '',
+  `Last run: ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${ceph}.`,
+  '',
+  ...sections,
+].join('\n');
+writeFileSync(join(repoRoot, 'docs/BENCHMARKS.md'), doc);
+console.log(doc);
