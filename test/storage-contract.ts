@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ArchiveStorage, StoredObject } from '../audit-receiver/src/storage/storage.js';
 
-async function collect(list: AsyncIterable<StoredObject>): Promise<StoredObject[]> {
-  const out: StoredObject[] = [];
-  for await (const item of list) out.push(item);
+/** Key and size of each listed object (lastModified is checked on its own). */
+async function collect(list: AsyncIterable<StoredObject>): Promise<{ key: string; size: number }[]> {
+  const out: { key: string; size: number }[] = [];
+  for await (const item of list) out.push({ key: item.key, size: item.size });
   return out;
 }
 
@@ -30,6 +31,19 @@ export function storageContract(name: string, open: () => Promise<ArchiveStorage
       await storage.put('r/k.ndjson', Buffer.from('second\n'));
       assert.equal((await storage.get('r/k.ndjson'))?.toString(), 'second\n');
       assert.deepEqual(await collect(storage.list('r/')), [{ key: 'r/k.ndjson', size: 7 }]);
+    });
+
+    it('lists when each object was last written', async () => {
+      const storage = await open();
+      const before = Date.now();
+      await storage.put('t/k.ndjson', Buffer.from('x'));
+      const [item] = await (async () => {
+        const all: StoredObject[] = [];
+        for await (const o of storage.list('t/')) all.push(o);
+        return all;
+      })();
+      // S3 keeps whole seconds; allow for that and for clock differences with the server.
+      assert.ok(item && Math.abs(item.lastModified.getTime() - before) < 5000, String(item?.lastModified));
     });
 
     it('returns undefined for a key that was never put', async () => {

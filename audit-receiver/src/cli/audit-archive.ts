@@ -1,6 +1,8 @@
+import { digestCommand, DIGEST_HELP } from './digest.js';
 import { exportCommand, EXPORT_HELP } from './export.js';
 import { ls, LS_HELP } from './ls.js';
 import { send, SEND_HELP } from './send.js';
+import { verifyCommand, VERIFY_HELP } from './verify.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `Usage: audit-archive <command> [options]
@@ -8,6 +10,8 @@ const HELP = `Usage: audit-archive <command> [options]
 Commands:
   ls      list the archive's day partitions with object and event counts and bytes
   export  stream archived events of a date range in event-time order, as NDJSON or CSV
+  digest  write the signed hourly digests (tamper evidence) up to the last closed hour
+  verify  check the digest chain and every object it lists; offline from a local copy too
   send    sign and POST a batch to a receiver, as OpenFaaS does
 
 Run "audit-archive <command> --help" for a command's options.`;
@@ -16,6 +20,8 @@ const commands: Record<string, { run: (argv: string[], out: NodeJS.WritableStrea
   {
     ls: { run: ls, help: LS_HELP },
     export: { run: exportCommand, help: EXPORT_HELP },
+    digest: { run: digestCommand, help: DIGEST_HELP },
+    verify: { run: verifyCommand, help: VERIFY_HELP },
     send: { run: send, help: SEND_HELP },
   };
 

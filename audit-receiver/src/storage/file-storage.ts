@@ -76,7 +76,8 @@ export class FileStorage implements ArchiveStorage {
         const child = `${key}/`;
         if (child.startsWith(prefix) || prefix.startsWith(child)) yield* this.walk(child, prefix);
       } else if (entry.isFile() && key.startsWith(prefix)) {
-        yield { key, size: (await stat(this.pathOf(key))).size };
+        const info = await stat(this.pathOf(key));
+        yield { key, size: info.size, lastModified: info.mtime };
       }
     }
   }

@@ -80,7 +80,11 @@ export class S3Storage implements ArchiveStorage {
       );
       for (const item of page.Contents ?? []) {
         if (item.Key === undefined) continue;
-        yield { key: item.Key.slice(this.config.prefix.length), size: item.Size ?? 0 };
+        yield {
+          key: item.Key.slice(this.config.prefix.length),
+          size: item.Size ?? 0,
+          lastModified: item.LastModified ?? new Date(0),
+        };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -2,6 +2,8 @@
 export interface StoredObject {
   key: string;
   size: number;
+  /** When the object was last written (S3 LastModified; the file's mtime). */
+  lastModified: Date;
 }
 
 /**
