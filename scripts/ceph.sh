@@ -95,6 +95,10 @@ osd data = $dir/osd
 rgw data = $dir/rgw
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw dns name = localhost
+# Server-side encryption for the tests: RGW's built-in test KMS with fixed keys, over plain HTTP.
+rgw crypt require ssl = false
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = testkey-1=YmluCmJvb3N0CmJvb3N0LWJ1aWxkCmNlcGguY29uZgo= testkey-2=aWIKTWFrZWZpbGUKbWFuCm91dApzcmMKVGVzdGluZwo=
 CONF
   monmaptool --create --clobber --fsid "$fsid" --add a 127.0.0.1:6789 "$dir/monmap" >/dev/null
   ceph-mon -c "$conf" -i a --mkfs --monmap "$dir/monmap" >/dev/null

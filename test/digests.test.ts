@@ -12,7 +12,7 @@ import { FileStorage } from '../audit-receiver/src/storage/file-storage.js';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
 import type { ArchiveStorage } from '../audit-receiver/src/storage/storage.js';
 import { runCli } from './helpers/cli.js';
-import { secretsDir } from './helpers/receiver-process.js';
+import { post, receiverEnv, secretsDir, startServer, startServerExpectingExit } from './helpers/receiver-process.js';
 import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from './helpers/s3.js';
 import { seedArchive } from './helpers/seed-archive.js';
 
@@ -245,6 +245,30 @@ for (const archive of archives) {
     });
   });
 }
+
+describe('the function in digest mode (MODE=digest), as the cron-connector invokes it', () => {
+  it('writes the digests on each invocation and refuses to start without its signing key', async () => {
+    const { storage, env } = await archives[0]!.make();
+    await seedArchive(storage, 2);
+    const { readFileSync } = await import('node:fs');
+    const secrets = secretsDir({ 'digest-signing-key': readFileSync(signer.privateKey, 'utf8') });
+    const server = await startServer(receiverEnv({ ...env, MODE: 'digest', SECRETS_DIR: secrets }));
+    try {
+      const response = await post(server.url, { headers: {}, body: Buffer.alloc(0) });
+      assert.equal(response.status, 200, response.text);
+      assert.ok((response.json?.written as unknown[]).length >= 1);
+      const again = await post(server.url, { headers: {}, body: Buffer.alloc(0) });
+      assert.deepEqual(again.json?.written, [], 'nothing new to digest');
+    } finally {
+      await server.stop();
+    }
+    const refused = await startServerExpectingExit(
+      receiverEnv({ ...env, MODE: 'digest', SECRETS_DIR: secretsDir({}) }),
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /digest-signing-key: no secret file/);
+  });
+});
 
 describe('verify offline', () => {
   it('verifies a copy synced with the AWS CLI, and finds tampering in it', async () => {

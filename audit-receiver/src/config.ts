@@ -23,6 +23,10 @@ export interface S3ArchiveConfig {
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   requestTimeoutMs: number;
   maxAttempts: number;
+  /** S3 Object Lock on every write; the bucket must have been created with Object Lock enabled. */
+  objectLock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; retainDays: number } | undefined;
+  /** Server-side encryption on every write. */
+  sse: { algorithm: 'AES256' } | { algorithm: 'aws:kms'; kmsKeyId: string | undefined } | undefined;
 }
 
 export type ArchiveConfig = FileArchiveConfig | S3ArchiveConfig;
@@ -99,7 +103,42 @@ function parseS3(url: string, env: Env): S3ArchiveConfig {
     credentials: loadS3Credentials(env.SECRETS_DIR?.trim() || DEFAULT_SECRETS_DIR),
     requestTimeoutMs: parseInteger('S3_REQUEST_TIMEOUT_MS', env.S3_REQUEST_TIMEOUT_MS, 5000, 100, 600_000),
     maxAttempts: parseInteger('S3_MAX_ATTEMPTS', env.S3_MAX_ATTEMPTS, 3, 1, 10),
+    objectLock: parseObjectLock(env),
+    sse: parseSse(env),
   };
+}
+
+function parseObjectLock(env: Env): S3ArchiveConfig['objectLock'] {
+  const mode = optional(env.S3_OBJECT_LOCK_MODE)?.toUpperCase();
+  const days = optional(env.S3_OBJECT_LOCK_RETAIN_DAYS);
+  if (mode === undefined) {
+    if (days !== undefined)
+      throw new ConfigError(
+        'S3_OBJECT_LOCK_MODE',
+        'must be set (GOVERNANCE or COMPLIANCE) when S3_OBJECT_LOCK_RETAIN_DAYS is',
+      );
+    return undefined;
+  }
+  if (mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') {
+    throw new ConfigError('S3_OBJECT_LOCK_MODE', `"${env.S3_OBJECT_LOCK_MODE}" is not GOVERNANCE or COMPLIANCE`);
+  }
+  if (days === undefined) throw new ConfigError('S3_OBJECT_LOCK_RETAIN_DAYS', 'must be set with S3_OBJECT_LOCK_MODE');
+  return { mode, retainDays: parseInteger('S3_OBJECT_LOCK_RETAIN_DAYS', days, 0, 1, 36_500) };
+}
+
+function parseSse(env: Env): S3ArchiveConfig['sse'] {
+  const algorithm = optional(env.S3_SSE);
+  const kmsKeyId = optional(env.S3_SSE_KMS_KEY_ID);
+  if (algorithm === undefined) {
+    if (kmsKeyId !== undefined) throw new ConfigError('S3_SSE', 'must be aws:kms when S3_SSE_KMS_KEY_ID is set');
+    return undefined;
+  }
+  if (algorithm === 'AES256') {
+    if (kmsKeyId !== undefined) throw new ConfigError('S3_SSE_KMS_KEY_ID', 'applies to S3_SSE=aws:kms only');
+    return { algorithm };
+  }
+  if (algorithm === 'aws:kms') return { algorithm, kmsKeyId };
+  throw new ConfigError('S3_SSE', `"${algorithm}" is not AES256 or aws:kms`);
 }
 
 function loadS3Credentials(dir: string): S3ArchiveConfig['credentials'] {

@@ -9,6 +9,7 @@ export async function createReceiver(env: Env): Promise<{ receiver: Receiver; me
   const config = loadConfig(env);
   const keys = loadKeys(config);
   const storage = await openStorage(config.archive);
+  await storage.checkSettings?.();
   logLine({
     level: 'info',
     msg: 'receiver ready',

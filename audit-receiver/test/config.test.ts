@@ -47,6 +47,8 @@ describe('loadArchiveConfig', () => {
       credentials: undefined,
       requestTimeoutMs: 5000,
       maxAttempts: 3,
+      objectLock: undefined,
+      sse: undefined,
     });
     assert.equal(
       loadArchiveConfig({ ARCHIVE_URL: 's3://audit-logs', SECRETS_DIR: emptySecrets }).kind === 's3' && true,
@@ -69,6 +71,32 @@ describe('loadArchiveConfig', () => {
     assert.equal(configError({ ...base, S3_FORCE_PATH_STYLE: 'yes please' }).key, 'S3_FORCE_PATH_STYLE');
     assert.equal(configError({ ...base, S3_REQUEST_TIMEOUT_MS: '5s' }).key, 'S3_REQUEST_TIMEOUT_MS');
     assert.equal(configError({ ...base, S3_MAX_ATTEMPTS: '0' }).key, 'S3_MAX_ATTEMPTS');
+  });
+
+  it('reads Object Lock and server-side encryption settings, and names the one that is wrong', () => {
+    const base = { ARCHIVE_URL: 's3://b-1', SECRETS_DIR: emptySecrets };
+    const locked = loadArchiveConfig({
+      ...base,
+      S3_OBJECT_LOCK_MODE: 'governance',
+      S3_OBJECT_LOCK_RETAIN_DAYS: '2555',
+      S3_SSE: 'aws:kms',
+      S3_SSE_KMS_KEY_ID: 'k1',
+    });
+    assert.ok(locked.kind === 's3');
+    assert.deepEqual(locked.objectLock, { mode: 'GOVERNANCE', retainDays: 2555 });
+    assert.deepEqual(locked.sse, { algorithm: 'aws:kms', kmsKeyId: 'k1' });
+    assert.equal(
+      configError({ ...base, S3_OBJECT_LOCK_MODE: 'FOREVER', S3_OBJECT_LOCK_RETAIN_DAYS: '1' }).key,
+      'S3_OBJECT_LOCK_MODE',
+    );
+    assert.equal(configError({ ...base, S3_OBJECT_LOCK_MODE: 'COMPLIANCE' }).key, 'S3_OBJECT_LOCK_RETAIN_DAYS');
+    assert.equal(configError({ ...base, S3_OBJECT_LOCK_RETAIN_DAYS: '3' }).key, 'S3_OBJECT_LOCK_MODE');
+    assert.equal(
+      configError({ ...base, S3_OBJECT_LOCK_MODE: 'COMPLIANCE', S3_OBJECT_LOCK_RETAIN_DAYS: '0' }).key,
+      'S3_OBJECT_LOCK_RETAIN_DAYS',
+    );
+    assert.equal(configError({ ...base, S3_SSE: 'DES' }).key, 'S3_SSE');
+    assert.equal(configError({ ...base, S3_SSE: 'AES256', S3_SSE_KMS_KEY_ID: 'k' }).key, 'S3_SSE_KMS_KEY_ID');
   });
 
   it('takes S3 credentials from the secret files, and names the missing half of a pair', () => {

@@ -59,6 +59,8 @@ export function s3ArchiveConfig(bucket: string, prefix: string): S3ArchiveConfig
     credentials: { accessKeyId: s3Test.accessKeyId, secretAccessKey: s3Test.secretAccessKey },
     requestTimeoutMs: 5000,
     maxAttempts: 3,
+    objectLock: undefined,
+    sse: undefined,
   };
 }
 

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectLockConfigurationCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -8,6 +10,7 @@ import {
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import type { S3ArchiveConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { ArchiveStorage, StoredObject } from './storage.js';
 
 /**
@@ -42,7 +45,7 @@ export class S3Storage implements ArchiveStorage {
   }
 
   async put(key: string, body: Buffer): Promise<void> {
-    await this.client.send(
+    const out = await this.client.send(
       new PutObjectCommand({
         Bucket: this.config.bucket,
         Key: this.config.prefix + key,
@@ -51,8 +54,96 @@ export class S3Storage implements ArchiveStorage {
         ContentLength: body.length,
         ContentMD5: createHash('md5').update(body).digest('base64'),
         ContentType: 'application/x-ndjson',
+        ...(this.config.objectLock
+          ? {
+              ObjectLockMode: this.config.objectLock.mode,
+              ObjectLockRetainUntilDate: new Date(Date.now() + this.config.objectLock.retainDays * 86_400_000),
+            }
+          : {}),
+        ...(this.config.sse?.algorithm === 'AES256' ? { ServerSideEncryption: 'AES256' as const } : {}),
+        ...(this.config.sse?.algorithm === 'aws:kms'
+          ? {
+              ServerSideEncryption: 'aws:kms' as const,
+              ...(this.config.sse.kmsKeyId ? { SSEKMSKeyId: this.config.sse.kmsKeyId } : {}),
+            }
+          : {}),
       }),
     );
+    this.checkEncrypted(out.ServerSideEncryption);
+  }
+
+  /** Some S3 servers accept an encryption header and store the object in the clear: never accept that. */
+  private checkEncrypted(applied: string | undefined): void {
+    if (this.config.sse && applied !== this.config.sse.algorithm) {
+      throw new ConfigError(
+        'S3_SSE',
+        `the S3 server stored the object but did not apply ${this.config.sse.algorithm} encryption (it answered ${applied ?? 'no x-amz-server-side-encryption'})`,
+      );
+    }
+  }
+
+  /**
+   * With Object Lock configured, checks once at start-up that the bucket has it enabled, so a
+   * misconfigured archive fails to start with a clear message instead of failing every write.
+   * A definite "no" is a ConfigError; a failure to ask (network) is left to the writes.
+   */
+  async checkSettings(): Promise<void> {
+    await this.checkObjectLock();
+    await this.checkEncryption();
+  }
+
+  private async checkObjectLock(): Promise<void> {
+    if (!this.config.objectLock) return;
+    try {
+      const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.config.bucket }));
+      if (out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') return;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === undefined || status >= 500) return;
+    }
+    throw new ConfigError(
+      'S3_OBJECT_LOCK_MODE',
+      `bucket ${this.config.bucket} does not have Object Lock enabled; it can only be turned on when the bucket is created (or unset S3_OBJECT_LOCK_MODE)`,
+    );
+  }
+
+  /**
+   * With encryption configured, writes one small probe object under `_settings-check/` and checks the
+   * server applied the encryption (Ceph 16, for one, accepts AES256 and ignores it), then deletes it.
+   */
+  private async checkEncryption(): Promise<void> {
+    if (!this.config.sse) return;
+    const key = `_settings-check/${randomUUID()}.txt`;
+    const body = Buffer.from('audit-receiver start-up check of S3_SSE\n');
+    let applied: string | undefined;
+    try {
+      applied = (
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.config.bucket,
+            Key: this.config.prefix + key,
+            Body: body,
+            ContentLength: body.length,
+            ContentMD5: createHash('md5').update(body).digest('base64'),
+            ...this.encryptionParams(),
+          }),
+        )
+      ).ServerSideEncryption;
+    } catch {
+      return; // cannot ask now (network, permissions): every write checks again
+    }
+    await this.client
+      .send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.config.prefix + key }))
+      .catch(() => undefined);
+    this.checkEncrypted(applied);
+  }
+
+  private encryptionParams() {
+    const sse = this.config.sse;
+    if (sse?.algorithm === 'AES256') return { ServerSideEncryption: 'AES256' as const };
+    if (sse?.algorithm === 'aws:kms')
+      return { ServerSideEncryption: 'aws:kms' as const, ...(sse.kmsKeyId ? { SSEKMSKeyId: sse.kmsKeyId } : {}) };
+    return {};
   }
 
   async get(key: string): Promise<Buffer | undefined> {

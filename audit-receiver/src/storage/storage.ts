@@ -19,4 +19,6 @@ export interface ArchiveStorage {
   list(prefix: string): AsyncIterable<StoredObject>;
   /** For logs and messages: where this storage writes. Never includes credentials. */
   readonly description: string;
+  /** Start-up checks of settings the store must support; throws ConfigError naming the setting. */
+  checkSettings?(): Promise<void>;
 }
