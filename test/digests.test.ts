@@ -246,6 +246,54 @@ for (const archive of archives) {
   });
 }
 
+describe('key rotation', () => {
+  it('continues the chain across a new signing key; verify needs both public keys', async () => {
+    const { storage, env } = await archives[0]!.make();
+    await seedArchive(storage, 2);
+    const rotated = keyPair('rotated');
+    const first = await runCli(
+      env,
+      'digest',
+      '--private-key',
+      signer.privateKey,
+      '--now',
+      later(2),
+      '--lookback-days',
+      lookback,
+    );
+    assert.equal(first.status, 0, first.stderr);
+    const second = await runCli(
+      env,
+      'digest',
+      '--private-key',
+      rotated.privateKey,
+      '--now',
+      later(5),
+      '--lookback-days',
+      lookback,
+    );
+    assert.equal(second.status, 0, second.stderr);
+    assert.ok(second.stdout.trim().split('\n').length >= 2, 'hours after the rotation are digested with the new key');
+    const verify = (...keys: string[]) =>
+      runCli(
+        env,
+        'verify',
+        '--from',
+        '2026-11-30',
+        '--to',
+        '2026-12-02',
+        '--lookback-days',
+        lookback,
+        ...keys.flatMap((k) => ['--public-key', k]),
+      );
+    const both = await verify(signer.publicKey, rotated.publicKey);
+    assert.equal(both.status, 0, both.stdout);
+    const oldOnly = await verify(signer.publicKey);
+    assert.equal(oldOnly.status, 1);
+    assert.match(oldOnly.stdout, /^BAD_SIGNATURE\tdigest\t.*\tsigned by an unknown key/m);
+  });
+});
+
 describe('the function in digest mode (MODE=digest), as the cron-connector invokes it', () => {
   it('writes the digests on each invocation and refuses to start without its signing key', async () => {
     const { storage, env } = await archives[0]!.make();
