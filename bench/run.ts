@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/receiver-process.js';
 import { exportVsSync } from './export-vs-sync.js';
 import { memorySection } from './large-bodies-memory.js';
+import { receiverPerfSections } from './receiver-perf.js';
 
 const sections: string[] = [];
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
 
-if (want('export')) sections.push(await exportVsSync());
+sections.push(...(await receiverPerfSections(want)));
 if (want('memory')) sections.push(await memorySection());
+if (want('export')) sections.push(await exportVsSync());
 
 const ceph = (() => {
   try {
@@ -26,7 +28,7 @@ const doc = [
   '# Benchmarks',
   '',
   'Made by `npm run bench` (which starts the local Ceph gateway itself unless `S3_TEST_ENDPOINT` is set);',
-  '`npm run bench -- export memory` runs a subset. Everything runs side by side in one run on one machine;',
+  '`npm run bench -- p1 p2 p3 p4 throughput memory export` runs a subset. Everything runs side by side in one run on one machine;',
   'compare ratios and medians, not absolute times.',
   '',
   `Last run: ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${ceph}.`,
