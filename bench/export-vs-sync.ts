@@ -7,8 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
-import { repoRoot, secretsDir } from '../test/helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from '../test/helpers/s3.js';
+import { repoRoot } from '../test/helpers/receiver-process.js';
+import {
+  awsCli,
+  awsCliEnv,
+  createTestBucket,
+  deleteTestBucket,
+  s3ArchiveConfig,
+  s3Settings,
+  s3Test,
+  testS3Client,
+} from '../test/helpers/s3.js';
 
 export interface Timing {
   name: string;
@@ -22,7 +31,6 @@ export const median = (xs: number[]) => {
 };
 
 export async function exportVsSync(objects = 10_000, runs = 3): Promise<string> {
-  const awsCli = process.env.AWS_CLI ?? '/usr/bin/aws';
   const client = testS3Client();
   const bucket = await createTestBucket(client, 'bench');
   const prefix = `bench-${randomBytes(3).toString('hex')}/`;
@@ -43,23 +51,8 @@ export async function exportVsSync(objects = 10_000, runs = 3): Promise<string> 
         }),
       );
     }
-    const cliEnv = {
-      PATH: process.env.PATH ?? '',
-      ARCHIVE_URL: `s3://${bucket}/${prefix}`,
-      S3_ENDPOINT: s3Test.endpoint,
-      SECRETS_DIR: secretsDir({
-        's3-access-key-id': s3Test.accessKeyId,
-        's3-secret-access-key': s3Test.secretAccessKey,
-      }),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
-    const awsEnv = {
-      PATH: process.env.PATH ?? '',
-      HOME: tmpdir(),
-      AWS_ACCESS_KEY_ID: s3Test.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3Test.secretAccessKey,
-      AWS_DEFAULT_REGION: s3Test.region,
-    };
+    const cliEnv = { PATH: process.env.PATH ?? '', ...s3Settings(`s3://${bucket}/${prefix}`) };
+    const awsEnv = awsCliEnv(tmpdir());
     const exportRuns: number[] = [];
     const syncRuns: number[] = [];
     let exported = 0;

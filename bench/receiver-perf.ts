@@ -9,15 +9,8 @@ import { Receiver } from '../audit-receiver/src/receive-delivery.js';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
 import type { ArchiveStorage, StoredObject } from '../audit-receiver/src/storage/storage.js';
 import { signBody } from '../audit-receiver/src/verify-signature.js';
-import {
-  post,
-  receiverEnv,
-  secretsDir,
-  startServer,
-  templateServer,
-  builtHandler,
-} from '../test/helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from '../test/helpers/s3.js';
+import { post, receiverEnv, startServer, templateServer } from '../test/helpers/receiver-process.js';
+import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Settings, testS3Client } from '../test/helpers/s3.js';
 import { median } from './export-vs-sync.js';
 
 const SECRET = 'perf-secret';
@@ -53,17 +46,7 @@ const percentile = (xs: number[], p: number) => {
 const fixed = (x: number, d = 2) => x.toFixed(d);
 
 function s3Env(bucket: string, prefix: string, extra: Record<string, string> = {}) {
-  return receiverEnv({
-    ARCHIVE_URL: `s3://${bucket}/${prefix}`,
-    S3_ENDPOINT: s3Test.endpoint,
-    SECRETS_DIR: secretsDir({
-      'webhook-secret': SECRET,
-      's3-access-key-id': s3Test.accessKeyId,
-      's3-secret-access-key': s3Test.secretAccessKey,
-    }),
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...extra,
-  });
+  return receiverEnv({ ...s3Settings(`s3://${bucket}/${prefix}`, { 'webhook-secret': SECRET }), ...extra });
 }
 
 /** P1: end-to-end latency through the template server into Ceph against a direct PutObject of the same bytes. */
@@ -263,7 +246,7 @@ async function p4Flat(bucket: string, deliveries = 10_000): Promise<string> {
 /** Throughput at saturation with autocannon, and the server's CPU profile top entries. */
 async function throughput(bucket: string, seconds = 10): Promise<string> {
   const profileDir = mkdtempSync(join(tmpdir(), 'cpuprof-'));
-  const server = await startServer(s3Env(bucket, 'tput/', { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }));
+  const server = await startServer(s3Env(bucket, 'tput/', { NODE_ARGS: `--cpu-prof --cpu-prof-dir=${profileDir}` }));
   const body = batch(100, 99);
   let result: autocannon.Result;
   try {

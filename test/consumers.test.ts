@@ -10,12 +10,17 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
 import { runCli } from './helpers/cli.js';
-import { secretsDir } from './helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from './helpers/s3.js';
+import {
+  awsCli,
+  awsCliEnv,
+  createTestBucket,
+  deleteTestBucket,
+  s3ArchiveConfig,
+  s3Settings,
+  s3Test,
+  testS3Client,
+} from './helpers/s3.js';
 import { seedArchive, type SeededEvent } from './helpers/seed-archive.js';
-
-// Debian's awscli (apt-get install awscli); AWS_CLI names another.
-const awsCli = process.env.AWS_CLI ?? '/usr/bin/aws';
 
 describe('the archive read by the AWS CLI and DuckDB', () => {
   const client = testS3Client();
@@ -44,25 +49,11 @@ describe('the archive read by the AWS CLI and DuckDB', () => {
         '--only-show-errors',
       ],
       {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: synced,
-          AWS_ACCESS_KEY_ID: s3Test.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3Test.secretAccessKey,
-          AWS_DEFAULT_REGION: s3Test.region,
-        },
+        env: awsCliEnv(synced),
         stdio: 'pipe',
       },
     );
-    cliEnv = {
-      ARCHIVE_URL: `s3://${bucket}/${prefix}`,
-      S3_ENDPOINT: s3Test.endpoint,
-      SECRETS_DIR: secretsDir({
-        's3-access-key-id': s3Test.accessKeyId,
-        's3-secret-access-key': s3Test.secretAccessKey,
-      }),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    cliEnv = s3Settings(`s3://${bucket}/${prefix}`);
   });
   after(async () => {
     if (bucket) await deleteTestBucket(client, bucket);

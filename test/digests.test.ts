@@ -13,7 +13,16 @@ import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
 import type { ArchiveStorage } from '../audit-receiver/src/storage/storage.js';
 import { runCli } from './helpers/cli.js';
 import { post, receiverEnv, secretsDir, startServer, startServerExpectingExit } from './helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from './helpers/s3.js';
+import {
+  awsCli,
+  awsCliEnv,
+  createTestBucket,
+  deleteTestBucket,
+  s3ArchiveConfig,
+  s3Settings,
+  s3Test,
+  testS3Client,
+} from './helpers/s3.js';
 import { seedArchive } from './helpers/seed-archive.js';
 
 const keysDir = mkdtempSync(join(tmpdir(), 'digest-keys-'));
@@ -54,15 +63,7 @@ const archives: Archive[] = [
       const bucket = buckets[0] as string;
       return {
         storage: new S3Storage(s3ArchiveConfig(bucket, prefix)),
-        env: {
-          ARCHIVE_URL: `s3://${bucket}/${prefix}`,
-          S3_ENDPOINT: s3Test.endpoint,
-          SECRETS_DIR: secretsDir({
-            's3-access-key-id': s3Test.accessKeyId,
-            's3-secret-access-key': s3Test.secretAccessKey,
-          }),
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
+        env: s3Settings(`s3://${bucket}/${prefix}`),
       };
     },
   },
@@ -325,16 +326,10 @@ describe('verify offline', () => {
     const copy = mkdtempSync(join(tmpdir(), 'offline-'));
     const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(env.ARCHIVE_URL as string) ?? [];
     execFileSync(
-      process.env.AWS_CLI ?? '/usr/bin/aws',
+      awsCli,
       ['s3', 'sync', `s3://${bucket}/${prefix}`, copy, '--endpoint-url', s3Test.endpoint, '--only-show-errors'],
       {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: copy,
-          AWS_ACCESS_KEY_ID: s3Test.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3Test.secretAccessKey,
-          AWS_DEFAULT_REGION: s3Test.region,
-        },
+        env: awsCliEnv(copy),
       },
     );
     const offline = (...extra: string[]) =>

@@ -9,7 +9,7 @@ import { FileStorage } from '../audit-receiver/src/storage/file-storage.js';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
 import { runCli } from './helpers/cli.js';
 import { secretsDir } from './helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Test, testS3Client } from './helpers/s3.js';
+import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Settings, s3Test, testS3Client } from './helpers/s3.js';
 import { seedArchive, type SeededEvent } from './helpers/seed-archive.js';
 
 const lines = (text: string) =>
@@ -45,15 +45,7 @@ const archives: Archive[] = [
         bucket = await createTestBucket(client, 'export');
         const prefix = `audit-${randomBytes(3).toString('hex')}/`;
         const seeded = await seedArchive(new S3Storage(s3ArchiveConfig(bucket, prefix)));
-        const env = {
-          ARCHIVE_URL: `s3://${bucket}/${prefix}`,
-          S3_ENDPOINT: s3Test.endpoint,
-          SECRETS_DIR: secretsDir({
-            's3-access-key-id': s3Test.accessKeyId,
-            's3-secret-access-key': s3Test.secretAccessKey,
-          }),
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        };
+        const env = s3Settings(`s3://${bucket}/${prefix}`);
         return { env, seeded };
       },
       async teardown() {

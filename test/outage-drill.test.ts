@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { signedDelivery } from '../audit-receiver/test/helpers/signed-delivery.js';
 import { FaultProxy } from './helpers/fault-proxy.js';
 import { markedBatch, markersIn, repeated } from './helpers/marked-events.js';
-import { receiverEnv, repoRoot, secretsDir, startServer, type RunningServer } from './helpers/receiver-process.js';
+import { receiverEnv, repoRoot, startServer, type RunningServer } from './helpers/receiver-process.js';
 import { eachLimited, sendWithRetries, type SendOutcome } from './helpers/retrying-sender.js';
-import { createTestBucket, deleteTestBucket, readS3Objects, s3Test, testS3Client } from './helpers/s3.js';
+import { createTestBucket, deleteTestBucket, readS3Objects, s3Settings, s3Test, testS3Client } from './helpers/s3.js';
 
 const SECRET = 'drill-secret\n';
 const DELIVERIES = 150;
@@ -39,15 +39,10 @@ describe('storage outage drill', () => {
     if (!managedGateway) proxy = await FaultProxy.start(s3Test.endpoint);
     server = await startServer(
       receiverEnv({
-        ARCHIVE_URL: `s3://${bucket}/${prefix}`,
+        ...s3Settings(`s3://${bucket}/${prefix}`, { 'webhook-secret': SECRET }),
         S3_ENDPOINT: proxy?.url ?? s3Test.endpoint,
         S3_REQUEST_TIMEOUT_MS: '2000',
         S3_MAX_ATTEMPTS: '1',
-        SECRETS_DIR: secretsDir({
-          'webhook-secret': SECRET,
-          's3-access-key-id': s3Test.accessKeyId,
-          's3-secret-access-key': s3Test.secretAccessKey,
-        }),
       }),
     );
   });

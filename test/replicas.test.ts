@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { signedDelivery } from '../audit-receiver/test/helpers/signed-delivery.js';
 import { markedBatch, markersIn, repeated } from './helpers/marked-events.js';
-import { post, receiverEnv, secretsDir, startServer, type RunningServer } from './helpers/receiver-process.js';
+import { post, receiverEnv, startServer, type RunningServer } from './helpers/receiver-process.js';
 import { eachLimited } from './helpers/retrying-sender.js';
-import { createTestBucket, deleteTestBucket, readS3Objects, s3Test, testS3Client } from './helpers/s3.js';
+import { createTestBucket, deleteTestBucket, readS3Objects, s3Settings, testS3Client } from './helpers/s3.js';
 
 const SECRET = 'replicas-secret\n';
 
@@ -19,15 +19,7 @@ describe('two replicas taking the same deliveries', () => {
 
   before(async () => {
     bucket = await createTestBucket(client, 'replicas');
-    const env = receiverEnv({
-      ARCHIVE_URL: `s3://${bucket}/${prefix}`,
-      S3_ENDPOINT: s3Test.endpoint,
-      SECRETS_DIR: secretsDir({
-        'webhook-secret': SECRET,
-        's3-access-key-id': s3Test.accessKeyId,
-        's3-secret-access-key': s3Test.secretAccessKey,
-      }),
-    });
+    const env = receiverEnv(s3Settings(`s3://${bucket}/${prefix}`, { 'webhook-secret': SECRET }));
     replicas.push(await startServer(env), await startServer(env));
   });
   after(async () => {

@@ -13,22 +13,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
 import { signedDelivery } from '../audit-receiver/test/helpers/signed-delivery.js';
-import { post, receiverEnv, secretsDir, startServer, startServerExpectingExit } from './helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, s3Test, testS3Client } from './helpers/s3.js';
+import { post, receiverEnv, startServer, startServerExpectingExit } from './helpers/receiver-process.js';
+import { createTestBucket, deleteTestBucket, s3Settings, testS3Client } from './helpers/s3.js';
 
 const SECRET = 'retention-secret';
 const client = testS3Client();
 const env = (bucket: string, extra: Record<string, string>) =>
-  receiverEnv({
-    ARCHIVE_URL: `s3://${bucket}/audit`,
-    S3_ENDPOINT: s3Test.endpoint,
-    SECRETS_DIR: secretsDir({
-      'webhook-secret': SECRET,
-      's3-access-key-id': s3Test.accessKeyId,
-      's3-secret-access-key': s3Test.secretAccessKey,
-    }),
-    ...extra,
-  });
+  receiverEnv({ ...s3Settings(`s3://${bucket}/audit`, { 'webhook-secret': SECRET }), ...extra });
 
 describe('Object Lock and server-side encryption', () => {
   let locked = '';

@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { signedDelivery } from '../audit-receiver/test/helpers/signed-delivery.js';
 import { FaultProxy, type FaultMode } from './helpers/fault-proxy.js';
 import { markedBatch, markersIn, repeated } from './helpers/marked-events.js';
-import { post, receiverEnv, secretsDir, startServer, type RunningServer } from './helpers/receiver-process.js';
-import { createTestBucket, deleteTestBucket, readS3Objects, s3Test, testS3Client } from './helpers/s3.js';
+import { post, receiverEnv, startServer, type RunningServer } from './helpers/receiver-process.js';
+import { createTestBucket, deleteTestBucket, readS3Objects, s3Settings, s3Test, testS3Client } from './helpers/s3.js';
 
 const SECRET = 'faults-secret\n';
 
@@ -24,15 +24,10 @@ describe('receiver with a failing S3 server', () => {
     proxy = await FaultProxy.start(s3Test.endpoint);
     server = await startServer(
       receiverEnv({
-        ARCHIVE_URL: `s3://${bucket}/${prefix}`,
+        ...s3Settings(`s3://${bucket}/${prefix}`, { 'webhook-secret': SECRET }),
         S3_ENDPOINT: proxy.url,
         S3_REQUEST_TIMEOUT_MS: '700',
         S3_MAX_ATTEMPTS: '2',
-        SECRETS_DIR: secretsDir({
-          'webhook-secret': SECRET,
-          's3-access-key-id': s3Test.accessKeyId,
-          's3-secret-access-key': s3Test.secretAccessKey,
-        }),
       }),
     );
   });

@@ -22,9 +22,10 @@ export interface RunningServer {
  * Only PATH and the given variables reach it, so nothing from the developer's shell leaks in.
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  // TEMPLATE_SERVER runs another copy of the template server (the image layout test's).
-  const { TEMPLATE_SERVER: server = templateServer, ...rest } = env;
-  const child = spawn(process.execPath, [server], {
+  // TEMPLATE_SERVER runs another copy of the template server (the image layout test's); NODE_ARGS are
+  // node's own flags (e.g. --cpu-prof, which NODE_OPTIONS does not take).
+  const { TEMPLATE_SERVER: server = templateServer, NODE_ARGS, ...rest } = env;
+  const child = spawn(process.execPath, [...(NODE_ARGS ? NODE_ARGS.split(' ') : []), server], {
     env: { PATH: process.env.PATH ?? '', http_port: '0', http_host: '127.0.0.1', ...rest },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

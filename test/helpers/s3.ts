@@ -8,6 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3ArchiveConfig } from '../../audit-receiver/src/config.js';
+import { secretsDir } from './receiver-process.js';
 
 /**
  * The S3 server the tests use: the local Ceph gateway `npm test` starts, or the one S3_TEST_ENDPOINT names.
@@ -80,4 +81,36 @@ export async function readS3Objects(client: S3Client, bucket: string, prefix: st
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
+}
+
+/**
+ * Settings for the receiver or the CLI to use an archive on the test S3 server: ARCHIVE_URL, the endpoint,
+ * and a SECRETS_DIR holding the S3 credentials plus any other `secrets` (e.g. the webhook secret).
+ */
+export function s3Settings(archiveUrl: string, secrets: Record<string, string> = {}): Record<string, string> {
+  return {
+    ARCHIVE_URL: archiveUrl,
+    S3_ENDPOINT: s3Test.endpoint,
+    S3_REGION: s3Test.region,
+    SECRETS_DIR: secretsDir({
+      's3-access-key-id': s3Test.accessKeyId,
+      's3-secret-access-key': s3Test.secretAccessKey,
+      ...secrets,
+    }),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** Debian's awscli (apt-get install awscli); AWS_CLI names another. */
+export const awsCli = process.env.AWS_CLI ?? '/usr/bin/aws';
+
+/** The environment for the AWS CLI to reach the test S3 server. */
+export function awsCliEnv(home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: s3Test.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3Test.secretAccessKey,
+    AWS_DEFAULT_REGION: s3Test.region,
+  };
 }

@@ -8,6 +8,7 @@ import {
   PutObjectCommand,
   S3Client,
   type ListObjectsV2CommandOutput,
+  type PutObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import type { S3ArchiveConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
@@ -45,31 +46,30 @@ export class S3Storage implements ArchiveStorage {
   }
 
   async put(key: string, body: Buffer): Promise<void> {
-    const out = await this.client.send(
+    const out = await this.putObject(key, body, 'application/x-ndjson', true);
+    this.checkEncrypted(out.ServerSideEncryption);
+  }
+
+  /** One PutObject: a Buffer with a known length and its Content-MD5, with the encryption (and lock) settings. */
+  private putObject(key: string, body: Buffer, contentType: string, lock: boolean): Promise<PutObjectCommandOutput> {
+    return this.client.send(
       new PutObjectCommand({
         Bucket: this.config.bucket,
         Key: this.config.prefix + key,
-        // A Buffer with a known length: a plain PUT with Content-Length, no chunked encoding.
+        // A plain PUT with Content-Length and no chunked encoding, which every S3 implementation takes.
         Body: body,
         ContentLength: body.length,
         ContentMD5: createHash('md5').update(body).digest('base64'),
-        ContentType: 'application/x-ndjson',
-        ...(this.config.objectLock
+        ContentType: contentType,
+        ...(lock && this.config.objectLock
           ? {
               ObjectLockMode: this.config.objectLock.mode,
               ObjectLockRetainUntilDate: new Date(Date.now() + this.config.objectLock.retainDays * 86_400_000),
             }
           : {}),
-        ...(this.config.sse?.algorithm === 'AES256' ? { ServerSideEncryption: 'AES256' as const } : {}),
-        ...(this.config.sse?.algorithm === 'aws:kms'
-          ? {
-              ServerSideEncryption: 'aws:kms' as const,
-              ...(this.config.sse.kmsKeyId ? { SSEKMSKeyId: this.config.sse.kmsKeyId } : {}),
-            }
-          : {}),
+        ...this.encryptionParams(),
       }),
     );
-    this.checkEncrypted(out.ServerSideEncryption);
   }
 
   /** Some S3 servers accept an encryption header and store the object in the clear: never accept that. */
@@ -117,18 +117,8 @@ export class S3Storage implements ArchiveStorage {
     const body = Buffer.from('audit-receiver start-up check of S3_SSE\n');
     let applied: string | undefined;
     try {
-      applied = (
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.config.bucket,
-            Key: this.config.prefix + key,
-            Body: body,
-            ContentLength: body.length,
-            ContentMD5: createHash('md5').update(body).digest('base64'),
-            ...this.encryptionParams(),
-          }),
-        )
-      ).ServerSideEncryption;
+      // No Object Lock on the probe, so it can be deleted again.
+      applied = (await this.putObject(key, body, 'text/plain', false)).ServerSideEncryption;
     } catch {
       return; // cannot ask now (network, permissions): every write checks again
     }
