@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileStorage } from '../audit-receiver/src/storage/file-storage.js';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
+import { spawn } from 'node:child_process';
 import { runCli } from './helpers/cli.js';
-import { secretsDir } from './helpers/receiver-process.js';
+import { repoRoot, secretsDir } from './helpers/receiver-process.js';
 import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Settings, s3Test, testS3Client } from './helpers/s3.js';
 import { seedArchive, type SeededEvent } from './helpers/seed-archive.js';
 
@@ -249,6 +250,52 @@ describe('audit-archive export errors', () => {
     );
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^audit-archive export: .*(InvalidAccessKeyId|AccessDenied|NoSuchBucket)/);
+  });
+
+  it('exits 1 naming the directory when a file archive does not exist (not an empty result)', async () => {
+    const result = await runCli({ ARCHIVE_URL: 'file:/tmp/no-such-archive-dir' }, 'ls');
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stderr,
+      /^audit-archive ls: the archive directory \/tmp\/no-such-archive-dir does not exist\n$/,
+    );
+  });
+
+  it('exits 1 with one line, no stack trace, when --out cannot be written', async () => {
+    const result = await runCli(
+      env,
+      'export',
+      '--from',
+      '2026-12-01',
+      '--to',
+      '2026-12-01',
+      '--out',
+      '/tmp/no-such-dir/x.ndjson',
+    );
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stderr,
+      /^audit-archive export: ENOENT: no such file or directory, open '\/tmp\/no-such-dir\/x\.ndjson\.part'\n$/,
+    );
+  });
+
+  it('stops quietly, exit 0, when its reader goes away (| head -1)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pipe-archive-'));
+    await seedArchive(new FileStorage(root));
+    // Like `| head -c 10`: read a little, then close the pipe while the CLI is still writing.
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin/audit-archive.js'), 'export', '--from', '2026-11-30', '--to', '2026-12-02'],
+      {
+        env: { PATH: process.env.PATH ?? '', ARCHIVE_URL: `file:${root}` },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
   });
 
   it('exports nothing, successfully, for a range with no partitions', async () => {

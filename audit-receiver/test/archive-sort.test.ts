@@ -46,6 +46,22 @@ describe('ExternalSorter', () => {
     assert.deepEqual(out, expected);
   });
 
+  it('keeps records that hold line breaks whole when they spill (CSV rows with multi-line cells)', async () => {
+    const sorter = new ExternalSorter(256);
+    const rows = Array.from(
+      { length: 200 },
+      (_, i) => [String(1000 - i).padStart(5, '0'), `"/evil\nINJECTED,row ${i}"\r\n`] as const,
+    );
+    for (const [key, row] of rows) await sorter.add(key, row);
+    assert.ok(sorter.spilled > 5);
+    const out: string[] = [];
+    for await (const row of sorter.sorted()) out.push(row);
+    assert.deepEqual(
+      out,
+      [...rows].reverse().map(([, row]) => row),
+    );
+  });
+
   it('sorts in memory when the data fits', async () => {
     const sorter = new ExternalSorter();
     for (const key of ['b', 'c', 'a']) await sorter.add(key, `${key}\n`);
@@ -71,8 +87,22 @@ describe('parseDay and daysBetween', () => {
       assert.equal(parseDay(bad), undefined);
   });
 
+  it('ends at 9999-12-31 (the day after it would compare as text before it)', () => {
+    assert.deepEqual([...daysBetween(parseDay('9999-12-30')!, parseDay('9999-12-31')!)].map(formatDay), [
+      '9999-12-30',
+      '9999-12-31',
+    ]);
+  });
+
   it('lists every day of a range, both ends included, across months and years', () => {
     const days = [...daysBetween(parseDay('2026-12-30')!, parseDay('2027-01-02')!)].map(formatDay);
     assert.deepEqual(days, ['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+  });
+});
+
+describe('csvRow', () => {
+  it('leaves actor cells empty when actor is not an object (no inherited String members)', async () => {
+    const { csvRow } = await import('../src/archive/csv.js');
+    assert.equal(csvRow('api_access', { actor: 'alice', time: 't', path: '/p' }), 't,,,,,,/p,,,,\r\n');
   });
 });

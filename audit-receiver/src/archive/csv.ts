@@ -4,8 +4,10 @@ interface Column {
   value: (event: Record<string, unknown>) => unknown;
 }
 
-const receipt = (event: Record<string, unknown>) => (event._receipt ?? {}) as Record<string, unknown>;
-const actor = (event: Record<string, unknown>) => (event.actor ?? {}) as Record<string, unknown>;
+const members = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+const receipt = (event: Record<string, unknown>) => members(event._receipt);
+const actor = (event: Record<string, unknown>) => members(event.actor);
 
 /**
  * The CSV columns of each event type. Stable: columns are only ever added at the end. Nested `actor` is

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { join } from 'node:path';
 /**
  * Sorts lines by a string key with bounded memory: records are held until they reach `budgetBytes`,
  * then sorted and spilled to a temporary file; `sorted()` merges the spilled runs with what is still in
- * memory. Keys must not contain '\t' or '\n'; lines must end with '\n' and contain no other '\n'.
+ * memory. Keys must not contain '\t' or '\n'; lines may contain anything. The budget is an estimate of
+ * the records' size in memory, not a cap on the process.
  */
 export class ExternalSorter {
   private records: [string, string][] = [];
@@ -63,14 +64,21 @@ export class ExternalSorter {
   }
 
   private async spill(): Promise<void> {
-    this.dir ??= await mkdtemp(join(tmpdir(), 'audit-archive-sort-'));
-    const path = join(this.dir, `run-${this.runs.length}`);
+    if (!this.dir) {
+      const dir = await mkdtemp(join(tmpdir(), 'audit-archive-sort-'));
+      this.dir = dir;
+      // Spilled audit data must not outlive the process, also when it is interrupted.
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    }
+    const path = join(this.dir as string, `run-${this.runs.length}`);
     const records = this.records.sort(compareRecords);
     this.records = [];
     this.bytes = 0;
     const out = createWriteStream(path);
     for (const [key, line] of records) {
-      if (!out.write(`${key}\t${line}`)) await once(out, 'drain');
+      // JSON-encoded, so a record is one line of the run file even when it holds line breaks (a CSV
+      // row with a quoted multi-line cell).
+      if (!out.write(`${key}\t${JSON.stringify(line)}\n`)) await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');
@@ -89,7 +97,7 @@ async function* arraySource(records: [string, string][]): AsyncGenerator<[string
 async function* fileSource(path: string): AsyncGenerator<[string, string]> {
   for await (const text of splitLines(createReadStream(path, { encoding: 'utf8' }))) {
     const tab = text.indexOf('\t');
-    yield [text.slice(0, tab), text.slice(tab + 1)];
+    yield [text.slice(0, tab), JSON.parse(text.slice(tab + 1, -1)) as string];
   }
 }
 

@@ -18,13 +18,22 @@ export function parseDay(text: string): UtcDay | undefined {
 export function* daysBetween(from: UtcDay, to: UtcDay): Generator<UtcDay> {
   const date = new Date(0);
   date.setUTCFullYear(from.year, from.month - 1, from.day);
-  const last = formatDay(to);
+  // Compared as numbers: as text, the day after 9999-12-31 ("10000-01-01") would sort before it.
+  const last = dayNumber(to);
   for (;;) {
     const day = { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
-    if (formatDay(day) > last) return;
+    if (dayNumber(day) > last) return;
     yield day;
     date.setUTCDate(date.getUTCDate() + 1);
   }
+}
+
+function daySpan(from: UtcDay, to: UtcDay): number {
+  return (Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000;
+}
+
+export function dayNumber(day: UtcDay): number {
+  return day.year * 10_000 + day.month * 100 + day.day;
 }
 
 export interface Partition {
@@ -37,9 +46,9 @@ export interface Partition {
 const DAY_PREFIX = /^[^/]+\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\//;
 
 /**
- * The non-empty day partitions of an event type, in date order, limited to [from, to] when given. With
- * both bounds each day is listed on its own (a narrow range in a large archive lists little); otherwise
- * the event type's whole prefix is listed once and grouped.
+ * The non-empty day partitions of an event type, in date order, limited to [from, to] when given. A range
+ * of up to about two months is listed day by day (a narrow range in a large archive lists little); a longer
+ * or open one lists the event type's whole prefix once. Only well-formed day partitions are returned.
  */
 export async function* partitions(
   storage: ArchiveStorage,
@@ -47,7 +56,8 @@ export async function* partitions(
   from: UtcDay | undefined,
   to: UtcDay | undefined,
 ): AsyncGenerator<Partition> {
-  if (from && to) {
+  if (from && to && daySpan(from, to) <= 62) {
+    // A short range: each day's prefix on its own, so a narrow range in a large archive lists little.
     for (const day of daysBetween(from, to)) {
       const prefix = partitionPrefix('', eventType, day);
       const objects: StoredObject[] = [];
@@ -56,13 +66,15 @@ export async function* partitions(
     }
     return;
   }
+  // A long or open range: the event type's whole prefix, listed once and filtered.
   const low = from ? formatDay(from) : '';
   const high = to ? formatDay(to) : '9999-99-99';
   let current: Partition | undefined;
   for await (const object of storage.list(`${eventType}/`)) {
     const m = DAY_PREFIX.exec(object.key);
     if (!m) continue;
-    const day = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+    const day = parseDay(`${m[1]}-${m[2]}-${m[3]}`);
+    if (!day) continue;
     const text = formatDay(day);
     if (text < low || text > high) continue;
     if (current?.prefix !== m[0]) {

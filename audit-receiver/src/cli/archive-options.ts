@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import type { UtcDay } from '../event-time.js';
 import { EVENT_TYPES, type EventType } from '../event-types.js';
 import { parseDay } from '../archive/partitions.js';
@@ -32,10 +33,19 @@ export function checkRange(from: UtcDay | undefined, to: UtcDay | undefined): vo
 
 /** The archive named by the environment; a missing or invalid setting is a usage error naming it. */
 export async function archiveFromEnv(env: NodeJS.ProcessEnv): Promise<ArchiveStorage> {
+  let config;
   try {
-    return await openStorage(loadArchiveConfig(env));
+    config = loadArchiveConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+  // A mistyped path must not look like an empty archive.
+  if (config.kind === 'file') assertDirectory(config.root);
+  return openStorage(config);
+}
+
+export function assertDirectory(path: string): void {
+  if (!existsSync(path)) throw new Error(`the archive directory ${path} does not exist`);
+  if (!statSync(path).isDirectory()) throw new Error(`the archive ${path} is not a directory`);
 }

@@ -54,7 +54,6 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const code = (err as NodeJS.ErrnoException).code;
-  return [err.name !== 'Error' ? err.name : '', status ? `HTTP ${status}` : '', code ?? '', err.message]
-    .filter(Boolean)
-    .join(': ');
+  const message = code && err.message.startsWith(code) ? err.message : [code, err.message].filter(Boolean).join(': ');
+  return [err.name !== 'Error' ? err.name : '', status ? `HTTP ${status}` : '', message].filter(Boolean).join(': ');
 }

@@ -1,5 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { exportEvents } from '../archive/export-events.js';
@@ -76,7 +77,14 @@ export async function exportCommand(argv: string[], out: NodeJS.WritableStream):
 
   const storage = await archiveFromEnv(process.env);
   const partial = values.out ? `${values.out}.part` : undefined;
-  const target = partial ? createWriteStream(partial) : (out as NodeJS.WritableStream & import('node:stream').Writable);
+  // Opened before any work, so a bad --out fails at once with a message, not a stack trace.
+  const target = partial ? (await open(partial, 'w')).createWriteStream() : (out as NodeJS.WritableStream & Writable);
+  const interrupted = () => {
+    if (partial) rmSync(partial, { force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const bar = progress();
   try {
     const summary = await exportEvents(storage, {
@@ -110,5 +118,8 @@ export async function exportCommand(argv: string[], out: NodeJS.WritableStream):
       await rm(partial, { force: true });
     }
     throw err;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }

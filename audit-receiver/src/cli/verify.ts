@@ -5,7 +5,14 @@ import { verifyDigests } from '../digest/verify-digests.js';
 import { EVENT_TYPES } from '../event-types.js';
 import { ConfigError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
-import { archiveFromEnv, ARCHIVE_ENV_HELP, checkRange, dayOption, eventTypeOption } from './archive-options.js';
+import {
+  archiveFromEnv,
+  ARCHIVE_ENV_HELP,
+  assertDirectory,
+  checkRange,
+  dayOption,
+  eventTypeOption,
+} from './archive-options.js';
 import { UsageError } from './usage-error.js';
 
 export const VERIFY_HELP = `Usage: audit-archive verify --from DATE --to DATE --public-key FILE [--public-key FILE…]
@@ -62,6 +69,7 @@ export async function verifyCommand(argv: string[], out: NodeJS.WritableStream):
       throw new UsageError(`cannot read --public-key ${file}: ${(err as NodeJS.ErrnoException).code}`);
     }
   });
+  if (values.offline) assertDirectory(values.offline);
   const storage = values.offline ? new FileStorage(values.offline) : await archiveFromEnv(process.env);
   const eventTypes = values.event ? [eventTypeOption(values.event)] : [...EVENT_TYPES.values()];
   const findings = await verifyDigests({ storage, eventTypes, from, to, publicKeys, lookbackDays: lookback });
