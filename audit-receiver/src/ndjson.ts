@@ -14,8 +14,8 @@ export interface Receipt {
  * member, and '\n'. The event's own members are not re-serialised, so their values are byte-for-byte
  * those of the delivery.
  */
-export function toLine(eventText: string, receiptJson: string): string {
-  const text = escapeLineBreakers(eventText);
+export function toLine(eventText: string, receiptJson: string, mayHoldLineBreakers = true): string {
+  const text = mayHoldLineBreakers ? escapeLineBreakers(eventText) : eventText;
   const body = text.slice(0, -1); // drop the closing '}'
   const separator = text === '{}' ? '' : ',';
   return `${body}${separator}"${RECEIPT_KEY}":${receiptJson}}\n`;

@@ -6,6 +6,8 @@ export interface ParsedBatch {
   texts: string[];
   /** Per event: true when one of its objects repeats a member name. */
   duplicateNames: boolean[];
+  /** Whether the body holds U+0085, U+2028 or U+2029 anywhere (one scan, so lines without them skip theirs). */
+  lineBreakers: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -38,7 +40,7 @@ export function parseBatch(body: Buffer): ParsedBatch {
     // Cannot happen for text JSON.parse accepted; guard so a scanner bug can never store a wrong line.
     throw new Error(`batch scanner found ${texts.length} elements where JSON.parse found ${values.length}`);
   }
-  return { values, texts, duplicateNames };
+  return { values, texts, duplicateNames, lineBreakers: /[\u0085\u2028\u2029]/.test(text) };
 }
 
 const QUOTE = 0x22;
@@ -48,6 +50,12 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+
+function escapedQuote(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let k = quote - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+  return backslashes % 2 === 1;
+}
 
 function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -78,7 +86,9 @@ export function splitArray(text: string): SplitArray {
   i++;
   // One entry per open container inside the top-level array: the member names seen so far for an
   // object, null for an array.
-  const open: (Set<string> | null)[] = [];
+  // Arrays while small (events' objects have a handful of members, and a linear search beats hashing),
+  // a Set past 32 names so an object with very many members stays linear time.
+  const open: (string[] | Set<string> | null)[] = [];
   let expectName = false;
   let duplicate = false;
   let parts: string[] = [];
@@ -88,21 +98,18 @@ export function splitArray(text: string): SplitArray {
     if (c === QUOTE) {
       const start = i;
       if (segmentStart < 0) segmentStart = i;
-      i++;
-      let escaped = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i += 2;
-        } else if (d === QUOTE) break;
-        else i++;
-      }
+      // Jump to the closing quote: the next '"' not escaped by an odd run of backslashes.
+      i = text.indexOf('"', i + 1);
+      while (i > 0 && escapedQuote(text, i)) i = text.indexOf('"', i + 1);
+      if (i < 0) i = n;
       if (expectName) {
-        const names = open[open.length - 1] as Set<string>;
+        const names = open[open.length - 1] as string[] | Set<string>;
         const raw = text.slice(start + 1, i);
-        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (names.has(name)) duplicate = true;
+        const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (Array.isArray(names)) {
+          if (names.includes(name)) duplicate = true;
+          else if (names.push(name) > 32) open[open.length - 1] = new Set(names);
+        } else if (names.has(name)) duplicate = true;
         else names.add(name);
         expectName = false;
       }
@@ -130,7 +137,7 @@ export function splitArray(text: string): SplitArray {
       continue;
     }
     if (c === OPEN_BRACE) {
-      open.push(new Set());
+      open.push([]);
       expectName = true;
     } else if (c === OPEN_BRACKET) {
       open.push(null);

@@ -136,10 +136,18 @@ function prepareObjects(type: EventType, batch: ParsedBatch, receipt: string, na
   };
   const quarantineKey = partitionPrefix(QUARANTINE_PREFIX, type.name, receivedDay) + name;
   const problems: EventProblem[] = [];
+  // The key of each day, built once per batch rather than once per event.
+  const dayKeys = new Map<number, string>();
   checkEvents(type, batch.values, batch.duplicateNames).forEach((check, index) => {
     const text = batch.texts[index] as string;
     if (check.ok) {
-      add(partitionPrefix('', type.name, check.day) + name, toLine(text, receipt));
+      const dayNumber = check.day.year * 10_000 + check.day.month * 100 + check.day.day;
+      let key = dayKeys.get(dayNumber);
+      if (key === undefined) {
+        key = partitionPrefix('', type.name, check.day) + name;
+        dayKeys.set(dayNumber, key);
+      }
+      add(key, toLine(text, receipt, batch.lineBreakers));
     } else {
       problems.push(check.problem);
       add(quarantineKey, quarantineLine(check.problem, text, receipt));

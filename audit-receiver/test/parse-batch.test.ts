@@ -39,7 +39,7 @@ describe('parseBatch', () => {
   });
 
   it('returns no events for an empty array', () => {
-    assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), { values: [], texts: [], duplicateNames: [] });
+    assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), { values: [], texts: [], duplicateNames: [], lineBreakers: false });
   });
 
   const refused: [string, Buffer, string][] = [
@@ -90,6 +90,11 @@ describe('duplicate member names', () => {
 
   it('marks a repeat in a nested object, and one spelt with an escape', () => {
     assert.deepEqual(flags('[{"actor":{"sub":"a","sub":"b"}},{"a":1,"\\u0061":2}]'), [true, true]);
+  });
+
+  it('finds a repeat among very many members (past the small-object search)', () => {
+    const members = Array.from({ length: 100 }, (_, i) => `"m${i}":${i}`);
+    assert.deepEqual(flags(`[{${members.join(',')}},{${members.join(',')},"m7":0}]`), [false, true]);
   });
 
   it('does not confuse equal names in sibling objects, values equal to names, or names in arrays', () => {
