@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, in one run, on this machine; writes docs/BENCHMARKS.md.
 // Ratios and medians, not single times: the machines are noisy.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/receiver-process.js';
@@ -24,16 +24,29 @@ const ceph = (() => {
     return 'an S3 server at S3_TEST_ENDPOINT';
   }
 })();
+// A subset run replaces its own sections and keeps the others from the last full run.
+const path = join(repoRoot, 'docs/BENCHMARKS.md');
+const previous = existsSync(path)
+  ? readFileSync(path, 'utf8')
+      .split(/^(?=## )/m)
+      .slice(1)
+  : [];
+const heading = (section: string) => section.split('\n', 1)[0]?.replace(/\(.*$/, '').trim();
+const fresh = new Map(sections.map((section) => [heading(section), section]));
+const merged = [
+  ...previous.map((section) => fresh.get(heading(section)) ?? section),
+  ...sections.filter((section) => !previous.some((p) => heading(p) === heading(section))),
+].map((section) => `${section.trimEnd()}\n`);
 const doc = [
   '# Benchmarks',
   '',
   'Made by `npm run bench` (which starts the local Ceph gateway itself unless `S3_TEST_ENDPOINT` is set);',
-  '`npm run bench -- p1 p2 p3 p4 throughput memory export` runs a subset. Everything runs side by side in one run on one machine;',
-  'compare ratios and medians, not absolute times.',
+  '`npm run bench -- p1 p2 p3 p4 throughput memory export` runs a subset and replaces only its sections.',
+  'Everything runs side by side in one run on one machine; compare ratios and medians, not absolute times.',
   '',
-  `Last run: ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${ceph}.`,
+  `Last run: ${new Date().toISOString().slice(0, 16)}Z (${only.length ? only.join(', ') : 'all'}), ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${ceph}.`,
   '',
-  ...sections,
+  merged.join('\n'),
 ].join('\n');
-writeFileSync(join(repoRoot, 'docs/BENCHMARKS.md'), doc);
+writeFileSync(path, doc);
 console.log(doc);

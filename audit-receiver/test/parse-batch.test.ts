@@ -39,7 +39,12 @@ describe('parseBatch', () => {
   });
 
   it('returns no events for an empty array', () => {
-    assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), { values: [], texts: [], duplicateNames: [], lineBreakers: false });
+    assert.deepEqual(parseBatch(Buffer.from(' [ ] ')), {
+      values: [],
+      texts: [],
+      duplicateNames: [],
+      lineBreakers: false,
+    });
   });
 
   const refused: [string, Buffer, string][] = [
