@@ -49,3 +49,15 @@ export function assertDirectory(path: string): void {
   if (!existsSync(path)) throw new Error(`the archive directory ${path} does not exist`);
   if (!statSync(path).isDirectory()) throw new Error(`the archive ${path} is not a directory`);
 }
+
+/** --from and --to, both required, both real dates, in order. */
+export function requiredRange(
+  from: string | undefined,
+  to: string | undefined,
+  help: string,
+): { from: UtcDay; to: UtcDay } {
+  if (from === undefined || to === undefined) throw new UsageError('--from and --to are required', help);
+  const range = { from: dayOption('--from', from) as UtcDay, to: dayOption('--to', to) as UtcDay };
+  checkRange(range.from, range.to);
+  return range;
+}

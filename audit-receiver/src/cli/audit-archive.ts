@@ -36,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`audit-archive: unknown command "${name}"\n\n${HELP}\n`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.help}\n`);
+    return 0;
+  }
   try {
     return await command.run(rest, process.stdout);
   } catch (err) {

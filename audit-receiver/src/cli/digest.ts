@@ -3,8 +3,8 @@ import { DEFAULT_SECRETS_DIR } from '../config.js';
 import { writeDigests } from '../digest/write-digests.js';
 import { loadSigningKey } from '../digest/signing-key.js';
 import { EVENT_TYPES } from '../event-types.js';
-import { archiveFromEnv, ARCHIVE_ENV_HELP, eventTypeOption } from './archive-options.js';
-import { UsageError } from './usage-error.js';
+import { ARCHIVE_ENV_HELP, archiveFromEnv, eventTypeOption } from './archive-options.js';
+import { UsageError, noArguments } from './usage-error.js';
 import { ConfigError } from '../errors.js';
 
 export const DIGEST_HELP = `Usage: audit-archive digest [--private-key FILE] [--event TYPE] [--grace-minutes N] [--lookback-days N]
@@ -31,14 +31,9 @@ export async function digestCommand(argv: string[], out: NodeJS.WritableStream):
       'grace-minutes': { type: 'string', default: '10' },
       'lookback-days': { type: 'string', default: '2' },
       now: { type: 'string' }, // for tests and replays: the time the job takes as now
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    out.write(`${DIGEST_HELP}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, DIGEST_HELP);
+  noArguments(positionals, DIGEST_HELP);
   const grace = wholeNumber('--grace-minutes', values['grace-minutes']);
   const lookback = wholeNumber('--lookback-days', values['lookback-days']);
   const now = values.now ? new Date(values.now) : new Date();

@@ -5,9 +5,9 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { exportEvents } from '../archive/export-events.js';
 import { parseStatus, type EventFilter } from '../archive/filters.js';
-import { archiveFromEnv, ARCHIVE_ENV_HELP, checkRange, dayOption, eventTypeOption } from './archive-options.js';
+import { ARCHIVE_ENV_HELP, archiveFromEnv, eventTypeOption, requiredRange } from './archive-options.js';
 import { progress } from './progress.js';
-import { UsageError } from './usage-error.js';
+import { UsageError, noArguments } from './usage-error.js';
 
 export const EXPORT_HELP = `Usage: audit-archive export --from DATE --to DATE [--event api_access|function_usage]
          [--actor SUB] [--action ACTION] [--path PREFIX] [--method M] [--status CODE|4xx|5xx]
@@ -46,19 +46,10 @@ export async function exportCommand(argv: string[], out: NodeJS.WritableStream):
       status: { type: 'string' },
       format: { type: 'string', default: 'ndjson' },
       out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    out.write(`${EXPORT_HELP}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, EXPORT_HELP);
-  if (values.from === undefined || values.to === undefined)
-    throw new UsageError('--from and --to are required', EXPORT_HELP);
-  const from = dayOption('--from', values.from)!;
-  const to = dayOption('--to', values.to)!;
-  checkRange(from, to);
+  noArguments(positionals, EXPORT_HELP);
+  const { from, to } = requiredRange(values.from, values.to, EXPORT_HELP);
   const type = eventTypeOption(values.event);
   if (values.format !== 'ndjson' && values.format !== 'csv') throw new UsageError('--format must be ndjson or csv');
   const filter: EventFilter = {};

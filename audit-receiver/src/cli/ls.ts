@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { summarisePartitions } from '../archive/export-events.js';
-import { archiveFromEnv, ARCHIVE_ENV_HELP, checkRange, dayOption, eventTypeOption } from './archive-options.js';
+import { ARCHIVE_ENV_HELP, archiveFromEnv, checkRange, dayOption, eventTypeOption } from './archive-options.js';
 import { progress } from './progress.js';
-import { UsageError } from './usage-error.js';
+import { noArguments } from './usage-error.js';
 
 export const LS_HELP = `Usage: audit-archive ls [--from DATE] [--to DATE] [--event api_access|function_usage]
 
@@ -21,14 +21,9 @@ export async function ls(argv: string[], out: NodeJS.WritableStream): Promise<nu
       from: { type: 'string' },
       to: { type: 'string' },
       event: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    out.write(`${LS_HELP}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, LS_HELP);
+  noArguments(positionals, LS_HELP);
   const type = eventTypeOption(values.event);
   const from = dayOption('--from', values.from);
   const to = dayOption('--to', values.to);

@@ -27,13 +27,8 @@ export async function send(argv: string[], out: NodeJS.WritableStream): Promise<
       'secret-file': { type: 'string' },
       event: { type: 'string', default: 'api_access' },
       delivery: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    out.write(`${SEND_HELP}\n`);
-    return 0;
-  }
   if (!values.url) throw new UsageError('--url is required', SEND_HELP);
   if (!values['secret-file']) throw new UsageError('--secret-file is required', SEND_HELP);
   if (positionals.length > 1) throw new UsageError('give at most one batch file', SEND_HELP);

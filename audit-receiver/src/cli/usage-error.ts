@@ -8,3 +8,8 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** Commands take options only (send takes one file, and checks that itself). */
+export function noArguments(positionals: string[], help: string): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, help);
+}

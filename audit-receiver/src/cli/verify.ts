@@ -6,14 +6,13 @@ import { EVENT_TYPES } from '../event-types.js';
 import { ConfigError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
 import {
-  archiveFromEnv,
   ARCHIVE_ENV_HELP,
+  archiveFromEnv,
   assertDirectory,
-  checkRange,
-  dayOption,
   eventTypeOption,
+  requiredRange,
 } from './archive-options.js';
-import { UsageError } from './usage-error.js';
+import { UsageError, noArguments } from './usage-error.js';
 
 export const VERIFY_HELP = `Usage: audit-archive verify --from DATE --to DATE --public-key FILE [--public-key FILE…]
          [--offline DIR] [--event TYPE] [--lookback-days N]
@@ -44,20 +43,11 @@ export async function verifyCommand(argv: string[], out: NodeJS.WritableStream):
       offline: { type: 'string' },
       event: { type: 'string' },
       'lookback-days': { type: 'string', default: '2' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    out.write(`${VERIFY_HELP}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, VERIFY_HELP);
-  if (values.from === undefined || values.to === undefined)
-    throw new UsageError('--from and --to are required', VERIFY_HELP);
+  noArguments(positionals, VERIFY_HELP);
   if (!values['public-key']?.length) throw new UsageError('--public-key is required', VERIFY_HELP);
-  const from = dayOption('--from', values.from)!;
-  const to = dayOption('--to', values.to)!;
-  checkRange(from, to);
+  const { from, to } = requiredRange(values.from, values.to, VERIFY_HELP);
   const lookback = Number(values['lookback-days']);
   if (!Number.isInteger(lookback) || lookback < 0)
     throw new UsageError(`--lookback-days "${values['lookback-days']}" is not a whole number`);
