@@ -45,7 +45,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       const help = err instanceof UsageError ? err.help : command.help;
-      process.stderr.write(`audit-archive ${name}: ${(err as Error).message}\n${help ? `\n${help}\n` : ''}`);
+      // parseArgs adds advice about positional arguments that does not apply to these commands.
+      const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
+      process.stderr.write(`audit-archive ${name}: ${message}\n${help ? `\n${help}\n` : ''}`);
       return 2;
     }
     // Anything else is the archive failing us (no access, no bucket, network): say so, exit 1.

@@ -16,6 +16,7 @@ an already digested hour. Digests go to _digests/<type>/… in the archive; see 
   --private-key FILE   Ed25519 private key, PEM (default: the digest-signing-key secret in SECRETS_DIR)
   --grace-minutes N    an hour is closed N minutes after it ends (default 10)
   --lookback-days N    days back to look for objects no digest lists yet (default 2)
+  --now TIME           run as if it were TIME (RFC 3339), e.g. to catch up or to test
 
 ${ARCHIVE_ENV_HELP}
 
