@@ -164,7 +164,13 @@ function parseBoolean(key: string, value: string | undefined, fallback: boolean)
   throw new ConfigError(key, `"${value}" is not true or false`);
 }
 
-function parseInteger(key: string, value: string | undefined, fallback: number, min: number, max: number): number {
+export function parseInteger(
+  key: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const v = optional(value);
   if (v === undefined) return fallback;
   const n = Number(v);

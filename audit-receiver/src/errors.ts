@@ -69,3 +69,15 @@ export class MisconfiguredError extends ReceiverError {
     super(message, 500, 'misconfigured');
   }
 }
+
+/**
+ * One line about a failure from below (S3, the file system, the network), for logs and the CLI: its
+ * name, the HTTP status an S3 error carries, its code, and its message, without repeating the code.
+ */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = code && err.message.startsWith(code) ? err.message : [code, err.message].filter(Boolean).join(': ');
+  return [err.name !== 'Error' ? err.name : '', status ? `HTTP ${status}` : '', message].filter(Boolean).join(': ');
+}

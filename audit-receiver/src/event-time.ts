@@ -34,6 +34,12 @@ export function utcDayOf(time: string): UtcDay | undefined {
   return { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
 }
 
+/** The UTC day an instant falls on. */
+export function utcDayOfInstant(instant: Date | number): UtcDay {
+  const d = new Date(instant);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
 export function formatDay({ year, month, day }: UtcDay): string {
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }

@@ -1,11 +1,12 @@
 import {
+  describeError,
   MalformedBodyError,
   MethodNotAllowedError,
   MisconfiguredError,
   StorageError,
   type EventProblem,
 } from './errors.js';
-import type { UtcDay } from './event-time.js';
+import { utcDayOfInstant, type UtcDay } from './event-time.js';
 import type { EventType } from './event-types.js';
 import { DELIVERY_HEADER, EVENT_HEADER, EVENT_TYPES } from './event-types.js';
 import { escapeLineBreakers, receiptJson, toLine, RECEIPT_KEY } from './ndjson.js';
@@ -74,7 +75,7 @@ export class Receiver {
     const deliveryId = headerValue(delivery.headers, DELIVERY_HEADER);
     const eventType = headerValue(delivery.headers, EVENT_HEADER);
     const received = this.now();
-    const receivedDay = utcDayOfDate(received);
+    const receivedDay = utcDayOfInstant(received);
     const digest = sha256Hex(body);
     const summary = { deliveryId, eventType, signedWith, events: 0, archived: 0, quarantined: 0, problems: [] };
 
@@ -178,15 +179,4 @@ export function headerValue(headers: Headers, name: string): string | undefined 
   } catch {
     return value;
   }
-}
-
-function utcDayOfDate(date: Date): UtcDay {
-  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
-}
-
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const code = (err as NodeJS.ErrnoException).code;
-  return [err.name, status ? `HTTP ${status}` : '', code ?? '', err.message].filter(Boolean).join(': ');
 }

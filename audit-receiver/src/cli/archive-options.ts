@@ -61,3 +61,10 @@ export function requiredRange(
   checkRange(range.from, range.to);
   return range;
 }
+
+/** A non-negative whole-number option. */
+export function wholeNumberOption(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} "${value}" is not a whole number`);
+  return n;
+}

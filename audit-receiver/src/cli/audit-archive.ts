@@ -1,3 +1,4 @@
+import { describeError } from '../errors.js';
 import { digestCommand, DIGEST_HELP } from './digest.js';
 import { exportCommand, EXPORT_HELP } from './export.js';
 import { ls, LS_HELP } from './ls.js';
@@ -51,15 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     // Anything else is the archive failing us (no access, no bucket, network): say so, exit 1.
-    process.stderr.write(`audit-archive ${name}: ${describe(err)}\n`);
+    process.stderr.write(`audit-archive ${name}: ${describeError(err)}\n`);
     return 1;
   }
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const code = (err as NodeJS.ErrnoException).code;
-  const message = code && err.message.startsWith(code) ? err.message : [code, err.message].filter(Boolean).join(': ');
-  return [err.name !== 'Error' ? err.name : '', status ? `HTTP ${status}` : '', message].filter(Boolean).join(': ');
 }

@@ -3,7 +3,7 @@ import { DEFAULT_SECRETS_DIR } from '../config.js';
 import { writeDigests } from '../digest/write-digests.js';
 import { loadSigningKey } from '../digest/signing-key.js';
 import { EVENT_TYPES } from '../event-types.js';
-import { ARCHIVE_ENV_HELP, archiveFromEnv, eventTypeOption } from './archive-options.js';
+import { ARCHIVE_ENV_HELP, archiveFromEnv, eventTypeOption, wholeNumberOption } from './archive-options.js';
 import { UsageError, noArguments } from './usage-error.js';
 import { ConfigError } from '../errors.js';
 
@@ -35,8 +35,8 @@ export async function digestCommand(argv: string[], out: NodeJS.WritableStream):
     },
   });
   noArguments(positionals, DIGEST_HELP);
-  const grace = wholeNumber('--grace-minutes', values['grace-minutes']);
-  const lookback = wholeNumber('--lookback-days', values['lookback-days']);
+  const grace = wholeNumberOption('--grace-minutes', values['grace-minutes']);
+  const lookback = wholeNumberOption('--lookback-days', values['lookback-days']);
   const now = values.now ? new Date(values.now) : new Date();
   if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now}" is not a time`);
   let privateKey;
@@ -59,10 +59,4 @@ export async function digestCommand(argv: string[], out: NodeJS.WritableStream):
   for (const d of written) out.write(`${d.kind}\t${d.hourStart}\t${d.objects} objects\t${d.key}\n`);
   if (written.length === 0) out.write('digests are up to date\n');
   return 0;
-}
-
-function wholeNumber(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} "${value}" is not a whole number`);
-  return n;
 }

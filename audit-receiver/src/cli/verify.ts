@@ -11,6 +11,7 @@ import {
   assertDirectory,
   eventTypeOption,
   requiredRange,
+  wholeNumberOption,
 } from './archive-options.js';
 import { UsageError, noArguments } from './usage-error.js';
 
@@ -48,9 +49,7 @@ export async function verifyCommand(argv: string[], out: NodeJS.WritableStream):
   noArguments(positionals, VERIFY_HELP);
   if (!values['public-key']?.length) throw new UsageError('--public-key is required', VERIFY_HELP);
   const { from, to } = requiredRange(values.from, values.to, VERIFY_HELP);
-  const lookback = Number(values['lookback-days']);
-  if (!Number.isInteger(lookback) || lookback < 0)
-    throw new UsageError(`--lookback-days "${values['lookback-days']}" is not a whole number`);
+  const lookback = wholeNumberOption('--lookback-days', values['lookback-days']);
   const publicKeys = values['public-key'].map((file) => {
     try {
       return parsePublicKey(readFileSync(file), file);

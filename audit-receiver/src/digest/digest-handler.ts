@@ -1,5 +1,4 @@
-import { loadArchiveConfig, DEFAULT_SECRETS_DIR, type Env } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { DEFAULT_SECRETS_DIR, loadArchiveConfig, parseInteger, type Env } from '../config.js';
 import { EVENT_TYPES } from '../event-types.js';
 import type { HttpResult } from '../handle-delivery.js';
 import { logLine } from '../log.js';
@@ -16,8 +15,8 @@ export async function createDigestHandler(env: Env): Promise<() => Promise<HttpR
   const privateKey = loadSigningKey(undefined, secretsDir);
   const storage = await openStorage(loadArchiveConfig(env));
   await storage.checkSettings?.();
-  const graceMinutes = wholeNumber(env, 'DIGEST_GRACE_MINUTES', 10);
-  const lookbackDays = wholeNumber(env, 'DIGEST_LOOKBACK_DAYS', 2);
+  const graceMinutes = parseInteger('DIGEST_GRACE_MINUTES', env.DIGEST_GRACE_MINUTES, 10, 0, 1440);
+  const lookbackDays = parseInteger('DIGEST_LOOKBACK_DAYS', env.DIGEST_LOOKBACK_DAYS, 2, 0, 36_500);
   logLine({ level: 'info', msg: 'digest job ready', archive: storage.description });
   let running: Promise<HttpResult> | undefined;
   return () => {
@@ -47,12 +46,4 @@ export async function createDigestHandler(env: Env): Promise<() => Promise<HttpR
     })();
     return running;
   };
-}
-
-function wholeNumber(env: Env, key: string, fallback: number): number {
-  const value = env[key]?.trim();
-  if (!value) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(key, `"${value}" is not a whole number`);
-  return n;
 }

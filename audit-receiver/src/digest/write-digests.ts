@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { daysBetween } from '../archive/partitions.js';
-import type { UtcDay } from '../event-time.js';
+import { utcDayOfInstant } from '../event-time.js';
 import type { EventType } from '../event-types.js';
 import { partitionPrefix, QUARANTINE_PREFIX } from '../object-key.js';
 import type { ArchiveStorage, StoredObject } from '../storage/storage.js';
@@ -61,11 +61,11 @@ async function digestEventType(type: EventType, options: DigestJobOptions): Prom
   const now = (options.now ?? new Date()).getTime();
   const closedUntil = Math.floor((now - (options.graceMinutes ?? 10) * 60_000) / HOUR) * HOUR;
   const lookback = options.lookbackDays ?? 2;
-  const days = [...daysBetween(dayOf(closedUntil - lookback * 24 * HOUR), dayOf(closedUntil))];
+  const days = [...daysBetween(utcDayOfInstant(closedUntil - lookback * 24 * HOUR), utcDayOfInstant(closedUntil))];
 
   let head = await readHead(storage, type.name);
   const listed = new Set<string>();
-  for (const day of [...daysBetween(dayOf(closedUntil - (lookback + 1) * 24 * HOUR), dayOf(now))]) {
+  for (const day of [...daysBetween(utcDayOfInstant(closedUntil - (lookback + 1) * 24 * HOUR), utcDayOfInstant(now))]) {
     for await (const { key } of storage.list(partitionPrefix(DIGEST_PREFIX, type.name, day))) {
       const body = await storage.get(key);
       if (!body) continue;
@@ -145,9 +145,4 @@ async function readHead(storage: ArchiveStorage, eventType: string): Promise<Hea
     );
   }
   return head;
-}
-
-function dayOf(ms: number): UtcDay {
-  const d = new Date(ms);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
