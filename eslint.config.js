@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', '**/dist/', 'data/', '.dev/'] },
+  { ignores: ['**/node_modules/', '**/dist/', '**/src/generated/', 'data/', '.dev/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,4 @@
 import { createReceiver } from './src/create-receiver.js';
-import { createDigestHandler } from './src/digest/digest-handler.js';
 import type { FunctionContext, FunctionEvent } from './src/faas-types.js';
 import { ConfigError } from './src/errors.js';
 import { handleRequest, type HttpResult } from './src/handle-delivery.js';
@@ -11,7 +10,8 @@ const mode = process.env.MODE?.trim() || 'receive';
 if (mode !== 'receive' && mode !== 'digest') throw new ConfigError('MODE', `"${mode}" is not receive or digest`);
 const handle: (event: FunctionEvent) => Promise<HttpResult> =
   mode === 'digest'
-    ? await createDigestHandler(process.env)
+    ? // The digest job's code (Ed25519 signing, listing, reading) is loaded only in that mode.
+      await (await import('./src/digest/digest-handler.js')).createDigestHandler(process.env)
     : await (async () => {
         const { receiver, metrics } = await createReceiver(process.env);
         return (event: FunctionEvent) => handleRequest(receiver, metrics, event);

@@ -19,6 +19,14 @@ export function storageContract(name: string, open: () => Promise<ArchiveStorage
       assert.deepEqual(await storage.get('api_access/year=2026/month=12/day=01/x.ndjson'), body);
     });
 
+    it('keeps keys with characters that must be encoded on the wire (space, + = ! * $ & é)', async () => {
+      const storage = await open();
+      const key = "k/a b+c=d/!'()*~$&,;@é.ndjson";
+      await storage.put(key, Buffer.from('odd key\n'));
+      assert.equal((await storage.get(key))?.toString(), 'odd key\n');
+      assert.deepEqual(await collect(storage.list('k/')), [{ key, size: 8 }]);
+    });
+
     it('stores an empty object', async () => {
       const storage = await open();
       await storage.put('e/empty.ndjson', Buffer.alloc(0));

@@ -1,25 +1,21 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { EventProblem } from './errors.js';
 import { utcDayOf, type UtcDay } from './event-time.js';
 import type { EventType } from './event-types.js';
+import * as generated from './generated/event-validators.js';
 import { RECEIPT_KEY } from './ndjson.js';
 
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+/** A validator ajv generated from an event type's schema at build time (scripts/generate-validators.ts). */
+interface Validator {
+  (data: unknown): boolean;
+  errors?: readonly { instancePath: string; message?: string }[] | null;
+}
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-addFormats(ajv, ['date-time']);
+const validators = generated as unknown as Readonly<Record<string, Validator | undefined>>;
 
-// Compiled once per event type, on first use, and kept: never per request.
-const compiled = new Map<string, ValidateFunction>();
-
-function validatorFor(type: EventType): ValidateFunction {
-  let validate = compiled.get(type.name);
-  if (!validate) {
-    validate = ajv.compile(type.schema);
-    compiled.set(type.name, validate);
-  }
+function validatorFor(type: EventType): Validator {
+  const validate = validators[type.name];
+  // Every event type has one: the build generates them from EVENT_TYPES, and a test checks it.
+  if (!validate) throw new Error(`no generated validator for ${type.name}: run npm run build`);
   return validate;
 }
 

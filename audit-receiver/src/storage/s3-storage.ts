@@ -1,75 +1,97 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  GetObjectLockConfigurationCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  type ListObjectsV2CommandOutput,
-  type PutObjectCommandOutput,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ArchiveConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { S3RequestError, S3Requests } from './s3-requests.js';
+import type { AwsCredentials } from './sigv4.js';
 import type { ArchiveStorage, StoredObject } from './storage.js';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
 
 /**
  * The archive in an S3-compatible bucket (AWS S3, Ceph RGW, MinIO, R2). Keys given to put/get/list are
  * relative to the configured prefix.
+ *
+ * Writes, which every delivery makes, are plain signed PUTs (s3-requests.ts): a Buffer with its length
+ * and Content-MD5, no chunked encoding, which every S3 implementation takes. Reads and listings, which
+ * only the CLI and the digest job make, use the AWS SDK, imported on the first read: loading the SDK
+ * took most of the receiver's cold start. Without credential secrets, the SDK's default chain (env,
+ * profile, IAM role, IRSA) supplies the keys for both.
  */
 export class S3Storage implements ArchiveStorage {
   readonly description: string;
-  private readonly client: S3Client;
+  private readonly requests: S3Requests;
+  private sdk: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
 
   constructor(private readonly config: S3ArchiveConfig) {
     this.description = `s3://${config.bucket}/${config.prefix}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
-    this.client = new S3Client({
-      region: config.region,
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      forcePathStyle: config.forcePathStyle,
-      ...(config.credentials ? { credentials: config.credentials } : {}),
-      maxAttempts: config.maxAttempts,
-      // The SDK's default since 2025 streams uploads with a trailing CRC checksum (aws-chunked), which
-      // Ceph 16 and other compatibles reject or store with the chunk framing. Checksums only where an
-      // operation requires one; put() sends Content-MD5 itself, which every S3 implementation checks.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // requestTimeout bounds each attempt; without throwOnRequestTimeout this SDK only logs a warning and
-      // keeps waiting on a hung gateway (found by the stalled-gateway test).
-      requestHandler: {
-        requestTimeout: config.requestTimeoutMs,
-        connectionTimeout: config.requestTimeoutMs,
-        throwOnRequestTimeout: true,
-      },
-    });
+    const fixed = config.credentials;
+    this.requests = new S3Requests(
+      config,
+      fixed
+        ? async () => fixed
+        : async (): Promise<AwsCredentials> => (await this.reader()).client.config.credentials(),
+    );
+  }
+
+  /** The AWS SDK client for reads, created on first use with the same settings as the writes. */
+  private reader(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.sdk ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: this.config.region,
+        ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
+        forcePathStyle: this.config.forcePathStyle,
+        ...(this.config.credentials ? { credentials: this.config.credentials } : {}),
+        maxAttempts: this.config.maxAttempts,
+        // The SDK's default since 2025 validates response checksums some S3 compatibles do not send
+        // correctly; checksums only where an operation requires one.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        // requestTimeout bounds each attempt; without throwOnRequestTimeout this SDK only logs a warning
+        // and keeps waiting on a hung gateway (found by the stalled-gateway test).
+        requestHandler: {
+          requestTimeout: this.config.requestTimeoutMs,
+          connectionTimeout: this.config.requestTimeoutMs,
+          throwOnRequestTimeout: true,
+        },
+      }),
+    }));
+    return this.sdk;
   }
 
   async put(key: string, body: Buffer): Promise<void> {
-    const out = await this.putObject(key, body, 'application/x-ndjson', true);
-    this.checkEncrypted(out.ServerSideEncryption);
+    const applied = await this.putObject(key, body, 'application/x-ndjson', true);
+    this.checkEncrypted(applied);
   }
 
-  /** One PutObject: a Buffer with a known length and its Content-MD5, with the encryption (and lock) settings. */
-  private putObject(key: string, body: Buffer, contentType: string, lock: boolean): Promise<PutObjectCommandOutput> {
-    return this.client.send(
-      new PutObjectCommand({
-        Bucket: this.config.bucket,
-        Key: this.config.prefix + key,
-        // A plain PUT with Content-Length and no chunked encoding, which every S3 implementation takes.
-        Body: body,
-        ContentLength: body.length,
-        ContentMD5: createHash('md5').update(body).digest('base64'),
-        ContentType: contentType,
-        ...(lock && this.config.objectLock
+  /**
+   * One PutObject with the encryption (and lock) settings; resolves with the encryption the server says
+   * it applied.
+   */
+  private async putObject(key: string, body: Buffer, contentType: string, lock: boolean): Promise<string | undefined> {
+    const lockUntil =
+      lock && this.config.objectLock
+        ? new Date(Date.now() + this.config.objectLock.retainDays * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+        : undefined;
+    const answer = await this.requests.send({
+      method: 'PUT',
+      key: this.config.prefix + key,
+      headers: {
+        'content-type': contentType,
+        'content-md5': createHash('md5').update(body).digest('base64'),
+        ...(lockUntil && this.config.objectLock
           ? {
-              ObjectLockMode: this.config.objectLock.mode,
-              ObjectLockRetainUntilDate: new Date(Date.now() + this.config.objectLock.retainDays * 86_400_000),
+              'x-amz-object-lock-mode': this.config.objectLock.mode,
+              'x-amz-object-lock-retain-until-date': lockUntil,
             }
           : {}),
-        ...this.encryptionParams(),
-      }),
-    );
+        ...this.encryptionHeaders(),
+      },
+      body,
+    });
+    const applied = answer.headers['x-amz-server-side-encryption'];
+    return Array.isArray(applied) ? applied[0] : applied;
   }
 
   /** Some S3 servers accept an encryption header and store the object in the clear: never accept that. */
@@ -95,10 +117,10 @@ export class S3Storage implements ArchiveStorage {
   private async checkObjectLock(): Promise<void> {
     if (!this.config.objectLock) return;
     try {
-      const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.config.bucket }));
-      if (out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') return;
+      const answer = await this.requests.send({ method: 'GET', query: { 'object-lock': '' } });
+      if (/<ObjectLockEnabled>\s*Enabled\s*<\/ObjectLockEnabled>/.test(answer.body.toString('utf8'))) return;
     } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = err instanceof S3RequestError ? err.status : undefined;
       if (status === undefined || status >= 500) return;
     }
     throw new ConfigError(
@@ -118,42 +140,45 @@ export class S3Storage implements ArchiveStorage {
     let applied: string | undefined;
     try {
       // No Object Lock on the probe, so it can be deleted again.
-      applied = (await this.putObject(key, body, 'text/plain', false)).ServerSideEncryption;
+      applied = await this.putObject(key, body, 'text/plain', false);
     } catch {
       return; // cannot ask now (network, permissions): every write checks again
     }
-    await this.client
-      .send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.config.prefix + key }))
-      .catch(() => undefined);
+    await this.requests.send({ method: 'DELETE', key: this.config.prefix + key }).catch(() => undefined);
     this.checkEncrypted(applied);
   }
 
-  private encryptionParams() {
+  private encryptionHeaders(): Record<string, string> {
     const sse = this.config.sse;
-    if (sse?.algorithm === 'AES256') return { ServerSideEncryption: 'AES256' as const };
-    if (sse?.algorithm === 'aws:kms')
-      return { ServerSideEncryption: 'aws:kms' as const, ...(sse.kmsKeyId ? { SSEKMSKeyId: sse.kmsKeyId } : {}) };
-    return {};
+    if (!sse) return {};
+    return {
+      'x-amz-server-side-encryption': sse.algorithm,
+      ...(sse.algorithm === 'aws:kms' && sse.kmsKeyId
+        ? { 'x-amz-server-side-encryption-aws-kms-key-id': sse.kmsKeyId }
+        : {}),
+    };
   }
 
   async get(key: string): Promise<Buffer | undefined> {
+    const { sdk, client } = await this.reader();
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.config.bucket, Key: this.config.prefix + key }),
+      const out = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: this.config.prefix + key }),
       );
       if (!out.Body) return Buffer.alloc(0);
       return Buffer.from(await out.Body.transformToByteArray());
     } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+      if (err instanceof sdk.NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
       throw err;
     }
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
+    const { sdk, client } = await this.reader();
     let token: string | undefined;
     do {
-      const page: ListObjectsV2CommandOutput = await this.client.send(
-        new ListObjectsV2Command({
+      const page = await client.send(
+        new sdk.ListObjectsV2Command({
           Bucket: this.config.bucket,
           Prefix: this.config.prefix + prefix,
           ...(token ? { ContinuationToken: token } : {}),
