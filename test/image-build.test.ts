@@ -28,7 +28,7 @@ describe('node20 template image, built as its Dockerfile does', () => {
       'COPY --from=build --chown=app:app /home/app/function/package.json ./function/package.json',
       'COPY --from=build --chown=app:app /home/app/function/node_modules ./function/node_modules',
       'COPY --from=build --chown=app:app /home/app/function/dist ./function/dist',
-      'ENV fprocess="node index.js"',
+      'ENV fprocess="node --max-semi-space-size=1 index.js"',
       'ENV upstream_url="http://127.0.0.1:3000"',
       'USER app',
     ]) {

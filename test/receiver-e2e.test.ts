@@ -291,3 +291,59 @@ describe('receiver end to end, S3 unreachable', () => {
     }
   });
 });
+
+describe('receiver end to end, S3 credentials', () => {
+  const client = testS3Client();
+  let bucket = '';
+  before(async () => {
+    bucket = await createTestBucket(client, 'creds');
+  });
+  after(async () => {
+    await deleteTestBucket(client, bucket);
+  });
+
+  it("uses the AWS SDK's default chain (here AWS_ACCESS_KEY_ID) when no credential secrets are mounted", async () => {
+    const server = await startServer(
+      receiverEnv({
+        ARCHIVE_URL: `s3://${bucket}/chain/`,
+        S3_ENDPOINT: s3Test.endpoint,
+        S3_REGION: s3Test.region,
+        SECRETS_DIR: secretsDir({ 'webhook-secret': SECRET }),
+        AWS_ACCESS_KEY_ID: s3Test.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3Test.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      }),
+    );
+    try {
+      const response = await post(server.url, signedDelivery({ secret: SECRET }));
+      assert.equal(response.status, 200, response.text);
+      const stored = await readS3Objects(client, bucket, 'chain/');
+      assert.equal([...stored.values()].flatMap((text) => ndjsonLines(text)).length, fixtureEvents.length);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('answers 503 and logs the S3 refusal when the S3 secret key is wrong, storing nothing', async () => {
+    const server = await startServer(
+      receiverEnv({
+        ARCHIVE_URL: `s3://${bucket}/wrong-key/`,
+        S3_ENDPOINT: s3Test.endpoint,
+        S3_REGION: s3Test.region,
+        SECRETS_DIR: secretsDir({
+          'webhook-secret': SECRET,
+          's3-access-key-id': s3Test.accessKeyId,
+          's3-secret-access-key': 'not-the-secret',
+        }),
+      }),
+    );
+    try {
+      const response = await post(server.url, signedDelivery({ secret: SECRET }));
+      assert.equal(response.status, 503, response.text);
+      await server.waitForOutput(/"reason":"storage_unavailable".*SignatureDoesNotMatch.*HTTP 403/);
+      assert.equal((await readS3Objects(client, bucket, 'wrong-key/')).size, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -150,3 +150,56 @@ describe('node20 template server, max_inflight', () => {
     assert.equal((await post(`${server.url}slow`, { headers: {}, body: Buffer.from('x') })).status, 200);
   });
 });
+
+describe('node20 template server, MAX_BODIES_IN_MEMORY', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({
+      HANDLER_PATH: probe,
+      RAW_BODY: 'true',
+      MAX_RAW_SIZE: '1mb',
+      MAX_BODIES_IN_MEMORY: '100kb',
+    });
+  });
+  after(() => server.stop());
+
+  const held = (bytes: number) => post(`${server.url}held`, { headers: {}, body: Buffer.alloc(bytes, 0x61) });
+
+  it('reads no more than its budget of bodies at once: the others wait their turn and none is refused', async () => {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => held(60 * 1024)));
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.json?.bytes, a.json?.concurrent]),
+      Array.from({ length: 4 }, () => [200, 60 * 1024, 1]),
+    );
+  });
+
+  it('handles small bodies together', async () => {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => held(1024)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200],
+    );
+    assert.equal(Math.max(...answers.map((a) => a.json?.concurrent as number)), 4);
+  });
+
+  it('serves a body larger than the budget on its own', async () => {
+    const answer = await held(300 * 1024);
+    assert.deepEqual([answer.status, answer.json?.bytes], [200, 300 * 1024]);
+  });
+
+  it('drops a waiting request whose sender hangs up, and serves the next', async () => {
+    const first = held(90 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Declares 90 KB while the first holds 90 KB of the 100 KB budget: it waits, and then hangs up.
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write(`POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: ${90 * 1024}\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    socket.destroy();
+    const third = held(90 * 1024);
+    assert.deepEqual(
+      (await Promise.all([first, third])).map((a) => a.status),
+      [200, 200],
+    );
+  });
+});

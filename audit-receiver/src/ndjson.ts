@@ -21,6 +21,30 @@ export function toLine(eventText: string, receiptJson: string, mayHoldLineBreake
   return `${body}${separator}"${RECEIPT_KEY}":${receiptJson}}\n`;
 }
 
+/**
+ * The NDJSON lines of many events with one receipt, written straight into one Buffer: the same bytes as
+ * joining toLine() of each, without building each line and the joined text as strings first (for a
+ * 1 MiB batch those strings were a quarter of the memory a delivery took). Texts are the events' own
+ * JSON objects, already free of line breakers.
+ */
+export function eventLines(eventTexts: readonly string[], receiptJson: string): Buffer {
+  const afterMembers = Buffer.from(`,"${RECEIPT_KEY}":${receiptJson}}\n`, 'utf8');
+  const afterEmpty = afterMembers.subarray(1); // `{}` takes the receipt without a comma
+  let size = 0;
+  for (const text of eventTexts) {
+    size += Buffer.byteLength(text, 'utf8') - 1 + (text === '{}' ? afterEmpty.length : afterMembers.length);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const text of eventTexts) {
+    // The text's closing '}' (one byte) is overwritten by the receipt, which ends with its own '}'.
+    at += out.write(text, at, 'utf8') - 1;
+    at += (text === '{}' ? afterEmpty : afterMembers).copy(out, at);
+  }
+  if (at !== size) throw new Error(`eventLines wrote ${at} of ${size} bytes`);
+  return out;
+}
+
 /** The receipt as JSON in plain ASCII: header text can hold any byte, and none may split a line. */
 export function receiptJson(receipt: Receipt): string {
   return JSON.stringify(receipt).replace(/[\u007f-\uffff]/g, unicodeEscape);

@@ -9,7 +9,7 @@ import {
 import { utcDayOfInstant, type UtcDay } from './event-time.js';
 import type { EventType } from './event-types.js';
 import { DELIVERY_HEADER, EVENT_HEADER, EVENT_TYPES } from './event-types.js';
-import { escapeLineBreakers, receiptJson, toLine, RECEIPT_KEY } from './ndjson.js';
+import { escapeLineBreakers, eventLines, receiptJson, RECEIPT_KEY } from './ndjson.js';
 import {
   eventTypeSegment,
   objectName,
@@ -129,32 +129,31 @@ export class Receiver {
  * partition of the receipt day. Synchronous, so every intermediate string is garbage when it returns.
  */
 function prepareObjects(type: EventType, batch: ParsedBatch, receipt: string, name: string, receivedDay: UtcDay) {
-  const lines = new Map<string, string[]>();
-  const add = (key: string, line: string) => {
-    const existing = lines.get(key);
-    if (existing) existing.push(line);
-    else lines.set(key, [line]);
-  };
+  // Per day partition key, the texts of its valid events (one array per day, found by day number so a
+  // key is built once per batch, not per event); quarantined events get whole lines.
+  const days = new Map<string, string[]>();
+  const byDayNumber = new Map<number, string[]>();
+  const quarantined: string[] = [];
   const quarantineKey = partitionPrefix(QUARANTINE_PREFIX, type.name, receivedDay) + name;
   const problems: EventProblem[] = [];
-  // The key of each day, built once per batch rather than once per event.
-  const dayKeys = new Map<number, string>();
   checkEvents(type, batch.values, batch.duplicateNames).forEach((check, index) => {
     const text = batch.texts[index] as string;
     if (check.ok) {
       const dayNumber = check.day.year * 10_000 + check.day.month * 100 + check.day.day;
-      let key = dayKeys.get(dayNumber);
-      if (key === undefined) {
-        key = partitionPrefix('', type.name, check.day) + name;
-        dayKeys.set(dayNumber, key);
+      let texts = byDayNumber.get(dayNumber);
+      if (texts === undefined) {
+        texts = [];
+        byDayNumber.set(dayNumber, texts);
+        days.set(partitionPrefix('', type.name, check.day) + name, texts);
       }
-      add(key, toLine(text, receipt, batch.lineBreakers));
+      texts.push(batch.lineBreakers ? escapeLineBreakers(text) : text);
     } else {
       problems.push(check.problem);
-      add(quarantineKey, quarantineLine(check.problem, text, receipt));
+      quarantined.push(quarantineLine(check.problem, text, receipt));
     }
   });
-  const objects = new Map([...lines].map(([key, list]) => [key, Buffer.from(list.join(''), 'utf8')]));
+  const objects = new Map([...days].map(([key, texts]) => [key, eventLines(texts, receipt)]));
+  if (quarantined.length > 0) objects.set(quarantineKey, Buffer.from(quarantined.join(''), 'utf8'));
   return { objects, problems, events: batch.values.length };
 }
 

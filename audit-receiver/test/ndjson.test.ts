@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { receiptJson, toLine } from '../src/ndjson.js';
+import { eventLines, receiptJson, toLine } from '../src/ndjson.js';
 import { headerValue } from '../src/receive-delivery.js';
 
 const receipt = receiptJson({ delivery_id: 'd', received_at: '2026-12-03T10:00:00.000Z' });
@@ -43,5 +43,19 @@ describe('headerValue', () => {
 
   it('joins a repeated header as Node does for custom headers', () => {
     assert.equal(headerValue({ h: ['a', 'b'] }, 'h'), 'a, b');
+  });
+});
+
+describe('eventLines', () => {
+  it('writes the same bytes as joining toLine() of each event', () => {
+    const texts = [
+      '{"a":0.0}',
+      '{}',
+      '{"s":"é ✓ 😀 \\u2028"}',
+      '{"n":12345678901234567890,"o":{"p":[1,{}]}}',
+      '{"x":"}"}',
+    ];
+    assert.equal(eventLines(texts, receipt).toString('utf8'), texts.map((t) => toLine(t, receipt)).join(''));
+    assert.deepEqual(eventLines([], receipt), Buffer.alloc(0));
   });
 });

@@ -11,6 +11,9 @@
 //   http_host       address to listen on (default: all interfaces)
 //   max_inflight    requests handled at once; more get 429 with Retry-After (default: no limit). The same
 //                   name as of-watchdog's setting, which enforces it in front of this server in the image.
+//   MAX_BODIES_IN_MEMORY  total declared size of the bodies being read and handled at once (default 8mb);
+//                   a request that would go over it waits, unread, until earlier ones are answered
+//                   (one request is always let through, whatever its size)
 //   HANDLER_PATH    the compiled handler module (default ./function/dist/handler.js beside this file)
 //
 // Requests this server refuses itself (413, 429, an unreadable body or request target) get a plain-text
@@ -25,6 +28,7 @@ const limit = rawBody
   ? parseSize('MAX_RAW_SIZE', process.env.MAX_RAW_SIZE, '5mb')
   : parseSize('MAX_JSON_SIZE', process.env.MAX_JSON_SIZE, '100kb');
 const maxInflight = parseCount('max_inflight', process.env.max_inflight);
+const bodiesBudget = parseSize('MAX_BODIES_IN_MEMORY', process.env.MAX_BODIES_IN_MEMORY, '8mb');
 const handlerUrl = process.env.HANDLER_PATH
   ? pathToFileURL(resolve(process.env.HANDLER_PATH)).href
   : new URL('./function/dist/handler.js', import.meta.url).href;
@@ -222,6 +226,52 @@ async function onRequest(req, res) {
 }
 
 let inflight = 0;
+
+// Bodies wait their turn instead of all being read at once: while a request waits, its bytes stay in the
+// kernel's socket buffers and TCP slows the sender, so memory is bounded by MAX_BODIES_IN_MEMORY however
+// many large deliveries arrive together, and none of them is refused for it.
+let bodiesHeld = 0;
+const waiting = [];
+
+function bodySize(req) {
+  const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
+  // Over the limit: refused (413) before any of it is read, so it holds nothing.
+  if (declared > limit) return 0;
+  return Number.isFinite(declared) && declared >= 0 ? declared : limit;
+}
+
+function admit(req, res) {
+  const size = bodySize(req);
+  const start = () => {
+    bodiesHeld += size;
+    res.on('close', () => {
+      bodiesHeld -= size;
+      admitWaiting();
+    });
+    onRequest(req, res).catch((err) => {
+      console.error(err);
+      send(res, 500, { 'Content-Type': 'text/plain' }, 'Internal Server Error\n');
+    });
+  };
+  if (waiting.length === 0 && (bodiesHeld === 0 || bodiesHeld + size <= bodiesBudget)) {
+    start();
+    return;
+  }
+  const entry = { size, start, gone: false };
+  waiting.push(entry);
+  // A sender that gives up while waiting leaves the queue.
+  res.on('close', () => (entry.gone = true));
+}
+
+function admitWaiting() {
+  while (waiting.length > 0) {
+    const next = waiting[0];
+    if (!next.gone && bodiesHeld > 0 && bodiesHeld + next.size > bodiesBudget) return;
+    waiting.shift();
+    if (!next.gone) next.start();
+  }
+}
+
 const server = http.createServer((req, res) => {
   if (inflight >= maxInflight) {
     // Over the limit: refuse before reading the body, so memory stays bounded; senders retry 429.
@@ -236,10 +286,7 @@ const server = http.createServer((req, res) => {
   }
   inflight++;
   res.on('close', () => inflight--);
-  onRequest(req, res).catch((err) => {
-    console.error(err);
-    send(res, 500, { 'Content-Type': 'text/plain' }, 'Internal Server Error\n');
-  });
+  admit(req, res);
 });
 
 const port = Number(process.env.http_port || 3000);
