@@ -10,6 +10,45 @@ export interface UtcDay {
 // milliseconds and could round 23:59:59.9999999Z into the next day).
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+/**
+ * Whether the text is an RFC 3339 date-time: the schemas' `date-time` format. The same rules as
+ * ajv-formats' date-time (real calendar days, hours, minutes and offsets, 23:59:60 only as a UTC leap
+ * second) within RFC3339 above (a 'T', 't' or space between date and time, an offset with its colon),
+ * in one regular expression; ajv-formats took three and a split, and a seventh of the receiver's CPU.
+ */
+export function isDateTime(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, s, zone] = m as unknown as [string, string, string, string, string, string, string, string];
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > (month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month] as number))) return false;
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  const utc = zone === 'Z' || zone === 'z';
+  const sign = !utc && zone.startsWith('-') ? -1 : 1;
+  const offsetHours = utc ? 0 : Number(zone.slice(1, 3));
+  const offsetMinutes = utc ? 0 : Number(zone.slice(4, 6));
+  if (offsetHours > 23 || offsetMinutes > 59) return false;
+  if (hour <= 23 && minute <= 59 && second <= 59) return true;
+  // Only a leap second may be :60, and only at 23:59 UTC.
+  const utcMinute = minute - offsetMinutes * sign;
+  const utcHour = hour - offsetHours * sign - (utcMinute < 0 ? 1 : 0);
+  return (utcHour === 23 || utcHour === -1) && (utcMinute === 59 || utcMinute === -1) && second === 60;
+}
+
+/** The formats the event schemas use, by name, for ajv (at build time and in the generated validators). */
+export const schemaFormats = { 'date-time': isDateTime };
+
 /**
  * The UTC day an RFC 3339 time falls on, or undefined when the text is not such a time or its UTC day is
  * outside the years 0000-9999. A leap second (23:59:60) belongs to the day it ends.

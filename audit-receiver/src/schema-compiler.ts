@@ -1,8 +1,5 @@
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+import { _, Ajv } from 'ajv';
+import { schemaFormats } from './event-time.js';
 
 /**
  * The one ajv set-up for the event schemas: used at build time to generate the validators the receiver
@@ -14,8 +11,12 @@ export function schemaCompiler(options: { source?: boolean } = {}): Ajv {
     allErrors: false,
     strict: true,
     allowUnionTypes: true,
-    ...(options.source ? { code: { source: true, esm: true } } : {}),
+    // Generated code reaches the formats through this expression (from src/generated/).
+    ...(options.source
+      ? { code: { source: true, esm: true, formats: _`require("../event-time").schemaFormats` } }
+      : {}),
   });
-  addFormats(ajv, ['date-time']);
+  // Plain functions: the generated code calls them as they are (formats apply to strings only).
+  for (const [name, validate] of Object.entries(schemaFormats)) ajv.addFormat(name, validate);
   return ajv;
 }

@@ -11,7 +11,7 @@
 //   http_host       address to listen on (default: all interfaces)
 //   max_inflight    requests handled at once; more get 429 with Retry-After (default: no limit). The same
 //                   name as of-watchdog's setting, which enforces it in front of this server in the image.
-//   MAX_BODIES_IN_MEMORY  total declared size of the bodies being read and handled at once (default 8mb);
+//   MAX_BODIES_IN_MEMORY  total declared size of the bodies being read and handled at once (default 4mb);
 //                   a request that would go over it waits, unread, until earlier ones are answered
 //                   (one request is always let through, whatever its size)
 //   HANDLER_PATH    the compiled handler module (default ./function/dist/handler.js beside this file)
@@ -28,7 +28,7 @@ const limit = rawBody
   ? parseSize('MAX_RAW_SIZE', process.env.MAX_RAW_SIZE, '5mb')
   : parseSize('MAX_JSON_SIZE', process.env.MAX_JSON_SIZE, '100kb');
 const maxInflight = parseCount('max_inflight', process.env.max_inflight);
-const bodiesBudget = parseSize('MAX_BODIES_IN_MEMORY', process.env.MAX_BODIES_IN_MEMORY, '8mb');
+const bodiesBudget = parseSize('MAX_BODIES_IN_MEMORY', process.env.MAX_BODIES_IN_MEMORY, '4mb');
 const handlerUrl = process.env.HANDLER_PATH
   ? pathToFileURL(resolve(process.env.HANDLER_PATH)).href
   : new URL('./function/dist/handler.js', import.meta.url).href;
