@@ -113,7 +113,7 @@ export async function memorySection(): Promise<string> {
     '## Receiver memory under concurrent large bodies (P4 target: peak ≤ 150 MB with 32 concurrent 1 MiB batches)',
     '',
     'Peak RSS of the template server process, started as the image starts it',
-    `(\`${['node', ...imageNodeFlags, 'index.js'].join(' ')}\`, the default \`MAX_BODIES_IN_MEMORY\` of 4mb), sampled every 5 ms and from`,
+    `(\`${['node', ...imageNodeFlags, 'index.js'].join(' ')}\`, defaults \`MAX_BODIES_IN_MEMORY=4mb\`, \`GC_EVERY=16mb\`), sampled every 5 ms and from`,
     'VmHWM. File archive on tmpfs unless the row says Ceph.',
     '',
     '| load | answers | idle RSS (MiB) | peak RSS (MiB) | time (ms) |',

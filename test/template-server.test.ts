@@ -203,3 +203,21 @@ describe('node20 template server, MAX_BODIES_IN_MEMORY', () => {
     );
   });
 });
+
+describe('node20 template server, GC_EVERY', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ HANDLER_PATH: probe, RAW_BODY: 'true', GC_EVERY: '64kb' });
+  });
+  after(() => server.stop());
+
+  it('collects the buffers of answered deliveries once GC_EVERY bytes of bodies went through', async () => {
+    assert.equal((await post(`${server.url}track?id=first`, { headers: {}, body: Buffer.alloc(1024) })).status, 200);
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await post(`${server.url}held`, { headers: {}, body: Buffer.alloc(20 * 1024) })).status, 200);
+    }
+    // Finalizers run in a task after the collection.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual((await post(`${server.url}collected`, { headers: {} })).json, { first: true });
+  });
+});
