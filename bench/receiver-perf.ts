@@ -272,10 +272,10 @@ function rssOf(pid: number): number {
 }
 
 /**
- * P4b: RSS over 10,000 deliveries (S3 archive), sampled every 1,000, after 5,000 deliveries of warm-up
+ * P4b: RSS over 10,000 deliveries (S3 archive), sampled every 1,000, after 8,000 deliveries of warm-up
  * (also shown): V8 sizes its heap over the first few thousand, which is growth but not a leak.
  */
-async function p4Flat(bucket: string, deliveries = 10_000, warmUp = 5_000): Promise<string> {
+async function p4Flat(bucket: string, deliveries = 10_000, warmUp = 8_000): Promise<string> {
   const server = await startServer(s3Env(bucket, 'p4/'));
   const samples: number[] = [rssOf(server.pid)];
   try {
@@ -301,7 +301,7 @@ async function p4Flat(bucket: string, deliveries = 10_000, warmUp = 5_000): Prom
     '## P4: RSS over 10,000 deliveries (target: flat)',
     '',
     `${(warmUp + deliveries).toLocaleString('en')} deliveries of 10 events, 8 at a time, into Ceph; the receiver's RSS (MiB) at start and after every 1,000.`,
-    `The first ${warmUp.toLocaleString('en')} are warm-up (V8 grows its young generation to its working size there); the ${deliveries.toLocaleString('en')} after them are measured:`,
+    `The first ${warmUp.toLocaleString('en')} are warm-up (V8 grows its young generation to its working size there, after about 5,000 on this machine); the ${deliveries.toLocaleString('en')} after them are measured:`,
     '',
     `warm-up: ${samples
       .slice(0, warmUp / 1000 + 1)

@@ -303,10 +303,13 @@ const server = http.createServer((req, res) => {
     // Over the limit: refuse before reading the body, so memory stays bounded; senders retry 429.
     // Read and drop the body (holding none of it), then answer: a client still sending would otherwise
     // see its connection cut instead of the 429.
-    req.resume();
-    req.once('end', () =>
-      refuse(req, res, 429, 'too_many_requests', 'Too many requests in flight', { 'Retry-After': '1' }),
-    );
+    let drained = 0;
+    req.on('data', (chunk) => (drained += chunk.length));
+    req.once('end', () => {
+      refuse(req, res, 429, 'too_many_requests', 'Too many requests in flight', { 'Retry-After': '1' });
+      // Dropped bodies leave buffers to free as well.
+      collectAfter(drained);
+    });
     req.once('error', () => req.destroy());
     return;
   }
