@@ -37,6 +37,12 @@ const merged = [
   ...previous.map((section) => fresh.get(heading(section)) ?? section),
   ...sections.filter((section) => !previous.some((p) => heading(p) === heading(section))),
 ].map((section) => `${section.trimEnd()}\n`);
+// One line per section: its heading (with the target) and its headline figure, the first bold one.
+const summary = merged.map((section) => {
+  const title = (section.split('\n', 1)[0] ?? '').replace(/^## /, '');
+  const figure = /\*\*([^*]+)\*\*/.exec(section)?.[1] ?? '';
+  return `| ${title} | ${figure} |`;
+});
 const doc = [
   '# Benchmarks',
   '',
@@ -45,6 +51,10 @@ const doc = [
   'Everything runs side by side in one run on one machine; compare ratios and medians, not absolute times.',
   '',
   `Last run: ${new Date().toISOString().slice(0, 16)}Z (${only.length ? only.join(', ') : 'all'}), ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${ceph}.`,
+  '',
+  '| benchmark | result |',
+  '| --- | --- |',
+  ...summary,
   '',
   merged.join('\n'),
 ].join('\n');

@@ -1,7 +1,7 @@
 // The node20 template's contract, exercised on the real server (plain node, as in the image) with a
 // probe handler.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { request, request as request_ } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { post, repoRoot, startServer, type RunningServer } from './helpers/receiver-process.js';
@@ -187,6 +187,37 @@ describe('node20 template server, MAX_BODIES_IN_MEMORY', () => {
     assert.deepEqual([answer.status, answer.json?.bytes], [200, 300 * 1024]);
   });
 
+  it('gives back the share of a pipelined request whose sender hangs up before its turn to answer', async () => {
+    // Two requests on one connection; the client leaves while the first is being handled, so the
+    // second's response, queued behind it, never gets a 'close' of its own.
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    const request = (path: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx`;
+    socket.write(request('/slow') + request('/'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the first is answered (to no one) by now
+    // A chunked body (no declared length) needs the whole budget free: it would wait for ever on a leak.
+    const chunked = await new Promise<number | 'timed out'>((resolve) => {
+      const req = request_(
+        `${server.url}held`,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.setTimeout(3000, () => {
+        req.destroy();
+        resolve('timed out');
+      });
+      req.on('error', () => {});
+      req.end(Buffer.alloc(2048));
+    });
+    assert.equal(chunked, 200);
+  });
+
   it('drops a waiting request whose sender hangs up, and serves the next', async () => {
     const first = held(90 * 1024);
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -219,5 +250,39 @@ describe('node20 template server, GC_EVERY', () => {
     // Finalizers run in a task after the collection.
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual((await post(`${server.url}collected`, { headers: {} })).json, { first: true });
+  });
+});
+
+describe('node20 template server, read_timeout', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({
+      HANDLER_PATH: probe,
+      RAW_BODY: 'true',
+      MAX_BODIES_IN_MEMORY: '8kb',
+      read_timeout: '300ms',
+      // Empty settings count as unset.
+      GC_EVERY: '',
+      MAX_RAW_SIZE: ' ',
+    });
+  });
+  after(() => server.stop());
+
+  it('answers 408 to a sender that stalls mid-body, and the deliveries waiting behind it go through', async () => {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    // Declares the whole budget, sends one byte, and stalls.
+    socket.write('POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 8192\r\n\r\nx');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const started = Date.now();
+    const behind = await post(`${server.url}held`, { headers: {}, body: Buffer.alloc(6000) });
+    assert.equal(behind.status, 200);
+    assert.ok(Date.now() - started < 3000, `waited ${Date.now() - started} ms`);
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    await server.waitForOutput(/"status":408,"reason":"body_too_slow"/);
   });
 });

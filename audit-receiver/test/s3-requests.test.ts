@@ -91,6 +91,8 @@ describe('S3 requests', () => {
       path: '/s3/audit/x/y',
     });
     assert.equal(s3Address(ceph).path, '/s3/audit');
+    const ipv6 = s3Address({ ...ceph, endpoint: 'http://[::1]:7480' }, 'k');
+    assert.deepEqual([ipv6.hostname, ipv6.host, ipv6.path], ['::1', '[::1]:7480', '/audit/k']);
   });
 
   it('sends the body with its length (never chunked), signed, and a bare sub-resource query', async () => {
@@ -168,6 +170,26 @@ describe('S3 requests', () => {
     assert.ok(err instanceof S3RequestError && err.name === 'TimeoutError', String(err));
     assert.equal(fake.seen.length, 2);
     assert.ok(Date.now() - started >= 300 && Date.now() - started < 2000);
+  });
+
+  it('reaches an S3 endpoint given as an IPv6 literal', async () => {
+    const v6 = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end());
+    });
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    try {
+      const port = (v6.address() as AddressInfo).port;
+      const answer = await requests({ endpoint: `http://[::1]:${port}` }).send({
+        method: 'PUT',
+        key: 'k',
+        body: Buffer.from('x'),
+      });
+      assert.equal(answer.status, 200);
+    } finally {
+      v6.closeAllConnections();
+      v6.close();
+    }
   });
 
   it('reports a refused connection as a network error after its attempts', async () => {

@@ -9,17 +9,23 @@
 //   MAX_JSON_SIZE   body limit otherwise (default 100kb)
 //   http_port       port to listen on (default 3000, where of-watchdog's upstream_url points)
 //   http_host       address to listen on (default: all interfaces)
-//   max_inflight    requests handled at once; more get 429 with Retry-After (default: no limit). The same
-//                   name as of-watchdog's setting, which enforces it in front of this server in the image.
+//   max_inflight    requests in flight (being read, waiting or handled); more get 429 with Retry-After
+//                   (default: no limit). The same name as of-watchdog's setting, which enforces it in
+//                   front of this server in the image.
 //   MAX_BODIES_IN_MEMORY  total declared size of the bodies being read and handled at once (default 4mb);
 //                   a request that would go over it waits, unread, until earlier ones are answered
 //                   (one request is always let through, whatever its size)
 //   GC_EVERY        after this many bytes of request bodies have been handled, a full garbage collection
 //                   frees their buffers at once (default 16mb; 0 leaves it to V8, which let tens of MB of
 //                   finished bodies wait: docs/BENCHMARKS.md)
+//   read_timeout    how long reading one body may take once its turn has come (10s, 1m, 500ms, or whole
+//                   seconds; default 10s); a slower sender gets 408 and frees its share of
+//                   MAX_BODIES_IN_MEMORY. The same name as of-watchdog's setting, which also times out reads.
 //   HANDLER_PATH    the compiled handler module (default ./function/dist/handler.js beside this file)
 //
-// Requests this server refuses itself (413, 429, an unreadable body or request target) get a plain-text
+// An empty setting counts as unset.
+//
+// Requests this server refuses itself (408, 413, 429, an unreadable body or request target) get a plain-text
 // answer and one JSON log line on stdout.
 
 import http from 'node:http';
@@ -35,6 +41,7 @@ const limit = rawBody
 const maxInflight = parseCount('max_inflight', process.env.max_inflight);
 const bodiesBudget = parseSize('MAX_BODIES_IN_MEMORY', process.env.MAX_BODIES_IN_MEMORY, '4mb');
 const collectEvery = parseSize('GC_EVERY', process.env.GC_EVERY, '16mb');
+const readTimeoutMs = parseDuration('read_timeout', process.env.read_timeout, '10s');
 const handlerUrl = process.env.HANDLER_PATH
   ? pathToFileURL(resolve(process.env.HANDLER_PATH)).href
   : new URL('./function/dist/handler.js', import.meta.url).href;
@@ -83,9 +90,10 @@ class FunctionContext {
 }
 
 class BodyTooLarge extends Error {}
+class BodyTooSlow extends Error {}
 
 function parseSize(name, value, fallback) {
-  const text = (value ?? fallback).trim().toLowerCase();
+  const text = (value?.trim() || fallback).toLowerCase();
   const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/.exec(text);
   if (!m) {
     console.error(`node20: ${name}="${value}" is not a size like 5mb, 512kb or 1048576`);
@@ -93,6 +101,16 @@ function parseSize(name, value, fallback) {
   }
   const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[m[2] ?? 'b'];
   return Math.floor(Number(m[1]) * unit);
+}
+
+function parseDuration(name, value, fallback) {
+  const text = (value?.trim() || fallback).toLowerCase();
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!m || Number(m[1]) === 0) {
+    console.error(`node20: ${name}="${value}" is not a duration like 10s, 1m, 500ms or 30`);
+    process.exit(1);
+  }
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'];
 }
 
 function parseCount(name, value) {
@@ -128,9 +146,15 @@ function readBody(req) {
     const whole = Number.isFinite(declared) ? Buffer.allocUnsafe(declared) : undefined;
     const chunks = [];
     let size = 0;
+    // A sender that stalls must not keep its share of MAX_BODIES_IN_MEMORY, and with it everyone's turn.
+    const timer = setTimeout(() => {
+      req.removeAllListeners('data');
+      reject(new BodyTooSlow());
+    }, readTimeoutMs);
     req.on('data', (chunk) => {
       if (size + chunk.length > limit || (whole && size + chunk.length > whole.length)) {
         req.removeAllListeners('data');
+        clearTimeout(timer);
         reject(new BodyTooLarge());
         return;
       }
@@ -139,10 +163,14 @@ function readBody(req) {
       size += chunk.length;
     });
     req.on('end', () => {
+      clearTimeout(timer);
       if (whole) resolveBody(size === whole.length ? whole : whole.subarray(0, size));
       else resolveBody(Buffer.concat(chunks, size));
     });
-    req.on('error', reject);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -197,6 +225,13 @@ async function onRequest(req, res) {
       res.on('finish', () => req.destroy());
       return;
     }
+    if (err instanceof BodyTooSlow) {
+      refuse(req, res, 408, 'body_too_slow', `Request body not received within ${readTimeoutMs} ms`, {
+        Connection: 'close',
+      });
+      res.on('finish', () => req.destroy());
+      return;
+    }
     refuse(req, res, 400, 'unreadable_body', 'Could not read the request body');
     return;
   }
@@ -246,11 +281,45 @@ function bodySize(req) {
   return Number.isFinite(declared) && declared >= 0 ? declared : limit;
 }
 
+// Runs `fn` once, when the response is done or its connection is gone, whichever comes first: a response
+// queued behind an earlier pipelined one gets no 'close' of its own when the client hangs up.
+const pendingOnSocket = new WeakMap();
+
+// Its own function, so the connection's listener holds only the set, not the first request's closures
+// (which would keep that request, and its body, alive as long as the connection).
+function pendingOn(socket) {
+  let pending = pendingOnSocket.get(socket);
+  if (!pending) {
+    const created = new Set();
+    pendingOnSocket.set(socket, created);
+    socket.once('close', () => {
+      for (const done of [...created]) done();
+    });
+    pending = created;
+  }
+  return pending;
+}
+
+function whenDone(req, res, fn) {
+  const socket = req.socket;
+  const pending = pendingOn(socket);
+  let called = false;
+  const done = () => {
+    if (called) return;
+    called = true;
+    pending.delete(done);
+    fn();
+  };
+  pending.add(done);
+  res.once('close', done);
+  if (socket.destroyed) done();
+}
+
 function admit(req, res) {
   const size = bodySize(req);
   const start = () => {
     bodiesHeld += size;
-    res.on('close', () => {
+    whenDone(req, res, () => {
       bodiesHeld -= size;
       collectAfter(size);
       admitWaiting();
@@ -266,8 +335,11 @@ function admit(req, res) {
   }
   const entry = { size, start, gone: false };
   waiting.push(entry);
-  // A sender that gives up while waiting leaves the queue.
-  res.on('close', () => (entry.gone = true));
+  // A sender that gives up while waiting leaves the queue, and the next one may go in its place.
+  whenDone(req, res, () => {
+    entry.gone = true;
+    admitWaiting();
+  });
 }
 
 // Buffers of finished bodies are freed only when V8 collects the objects that held them, and V8 waits
@@ -314,7 +386,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   inflight++;
-  res.on('close', () => inflight--);
+  whenDone(req, res, () => inflight--);
   admit(req, res);
 });
 

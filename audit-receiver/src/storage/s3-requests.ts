@@ -187,6 +187,8 @@ export function s3Address(
   key?: string,
 ): { protocol: string; hostname: string; port: string; host: string; path: string } {
   const base = new URL(config.endpoint ?? awsEndpoint(config.region));
+  // URL keeps an IPv6 literal's brackets in hostname ([::1]); the HTTP client wants the bare address.
+  const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
   const basePath = base.pathname.replace(/\/+$/, '');
   const objectPath = key === undefined ? '' : `/${encodePath(key)}`;
   // Virtual-hosted style (bucket.host) unless path style is asked for, or the bucket name cannot be a
@@ -202,7 +204,7 @@ export function s3Address(
   }
   return {
     protocol: base.protocol,
-    hostname: base.hostname,
+    hostname,
     port: base.port,
     host: base.host,
     path: `${basePath}/${encodeComponent(config.bucket)}${objectPath}`,
