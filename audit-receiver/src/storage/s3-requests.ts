@@ -85,9 +85,10 @@ export class S3Requests {
       try {
         return await this.attempt(call);
       } catch (err) {
-        // Node's network errors carry a code (ECONNRESET, ECONNREFUSED, EAI_AGAIN...); anything else
-        // thrown here is a defect, not worth another attempt.
-        const network = !(err instanceof S3RequestError) && typeof (err as NodeJS.ErrnoException)?.code === 'string';
+        // Network errors carry a system error code (ECONNRESET, ECONNREFUSED, EAI_AGAIN...); anything
+        // else thrown here (Node's own ERR_* codes included) is a defect, not worth another attempt.
+        const code = (err as NodeJS.ErrnoException)?.code;
+        const network = !(err instanceof S3RequestError) && typeof code === 'string' && /^E(?!RR_)[A-Z]/.test(code);
         if (!network && !(err instanceof S3RequestError)) throw err;
         const retryable = network || (err as S3RequestError).retryable;
         if (!retryable || attempt >= this.config.maxAttempts) throw asRequestError(err);
