@@ -129,10 +129,9 @@ export class Receiver {
  * partition of the receipt day. Synchronous, so every intermediate string is garbage when it returns.
  */
 function prepareObjects(type: EventType, batch: ParsedBatch, receipt: string, name: string, receivedDay: UtcDay) {
-  // Per day partition key, the texts of its valid events (one array per day, found by day number so a
-  // key is built once per batch, not per event); quarantined events get whole lines.
-  const days = new Map<string, string[]>();
-  const byDayNumber = new Map<number, string[]>();
+  // Per UTC day (by day number, so a key is built once per batch, not per event), its partition key and
+  // the texts of its valid events; quarantined events get whole lines.
+  const days = new Map<number, { key: string; texts: string[] }>();
   const quarantined: string[] = [];
   const quarantineKey = partitionPrefix(QUARANTINE_PREFIX, type.name, receivedDay) + name;
   const problems: EventProblem[] = [];
@@ -140,19 +139,18 @@ function prepareObjects(type: EventType, batch: ParsedBatch, receipt: string, na
     const text = batch.texts[index] as string;
     if (check.ok) {
       const dayNumber = check.day.year * 10_000 + check.day.month * 100 + check.day.day;
-      let texts = byDayNumber.get(dayNumber);
-      if (texts === undefined) {
-        texts = [];
-        byDayNumber.set(dayNumber, texts);
-        days.set(partitionPrefix('', type.name, check.day) + name, texts);
+      let day = days.get(dayNumber);
+      if (day === undefined) {
+        day = { key: partitionPrefix('', type.name, check.day) + name, texts: [] };
+        days.set(dayNumber, day);
       }
-      texts.push(batch.lineBreakers ? escapeLineBreakers(text) : text);
+      day.texts.push(batch.lineBreakers ? escapeLineBreakers(text) : text);
     } else {
       problems.push(check.problem);
       quarantined.push(quarantineLine(check.problem, text, receipt));
     }
   });
-  const objects = new Map([...days].map(([key, texts]) => [key, eventLines(texts, receipt)]));
+  const objects = new Map([...days.values()].map(({ key, texts }) => [key, eventLines(texts, receipt)]));
   if (quarantined.length > 0) objects.set(quarantineKey, Buffer.from(quarantined.join(''), 'utf8'));
   return { objects, problems, events: batch.values.length };
 }

@@ -134,9 +134,14 @@ function refuse(req, res, status, reason, message, headers = {}) {
   send(res, status, { 'Content-Type': 'text/plain', ...headers }, `${message}\n`);
 }
 
+/** The request's Content-Length as a number; NaN when it has none (a chunked body). */
+function declaredLength(req) {
+  return req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
+}
+
 function readBody(req) {
   return new Promise((resolveBody, reject) => {
-    const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
+    const declared = declaredLength(req);
     if (Number.isFinite(declared) && declared > limit) {
       reject(new BodyTooLarge());
       return;
@@ -275,7 +280,7 @@ let bodiesHeld = 0;
 const waiting = [];
 
 function bodySize(req) {
-  const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
+  const declared = declaredLength(req);
   // Over the limit: refused (413) before any of it is read, so it holds nothing.
   if (declared > limit) return 0;
   return Number.isFinite(declared) && declared >= 0 ? declared : limit;
