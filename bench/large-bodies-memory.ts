@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../audit-receiver/src/verify-signature.js';
-import { imageNodeFlags, post, receiverEnv, secretsDir, startServer } from '../test/helpers/receiver-process.js';
+import { post, receiverEnv, secretsDir, startServer } from '../test/helpers/receiver-process.js';
 import { createTestBucket, deleteTestBucket, s3Settings, testS3Client } from '../test/helpers/s3.js';
 
 const SECRET = 'bench-secret';
@@ -114,7 +114,7 @@ export async function memorySection(): Promise<string> {
     '## Receiver memory under concurrent large bodies (P4 target: peak ≤ 150 MB with 32 concurrent 1 MiB batches)',
     '',
     'Peak RSS of the template server process, started as the image starts it',
-    `(\`${['node', ...imageNodeFlags, 'index.js'].join(' ')}\`, defaults \`MAX_BODIES_IN_MEMORY=4mb\`, \`GC_EVERY=16mb\`), sampled every 5 ms and from`,
+    '(`node index.js`, defaults `MAX_BODIES_IN_MEMORY=4mb`, `GC_EVERY=16mb`), sampled every 5 ms and from',
     'VmHWM. File archive on tmpfs unless the row says Ceph.',
     '',
     '| load | answers | idle RSS (MiB) | peak RSS (MiB) | time (ms) |',

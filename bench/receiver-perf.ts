@@ -10,14 +10,7 @@ import { Receiver } from '../audit-receiver/src/receive-delivery.js';
 import { S3Storage } from '../audit-receiver/src/storage/s3-storage.js';
 import type { ArchiveStorage, StoredObject } from '../audit-receiver/src/storage/storage.js';
 import { signBody } from '../audit-receiver/src/verify-signature.js';
-import {
-  imageNodeFlags,
-  post,
-  receiverEnv,
-  repoRoot,
-  startServer,
-  templateServer,
-} from '../test/helpers/receiver-process.js';
+import { post, receiverEnv, repoRoot, startServer, templateServer } from '../test/helpers/receiver-process.js';
 import { createTestBucket, deleteTestBucket, s3ArchiveConfig, s3Settings, testS3Client } from '../test/helpers/s3.js';
 import { median } from './export-vs-sync.js';
 
@@ -250,7 +243,7 @@ async function p3(bucket: string, rounds = 11): Promise<string> {
     const body = batch(100, 5000 + r);
     const env = s3Env(bucket, `p3-${r}/`);
     const t = await startToFirst(
-      [...imageNodeFlags, templateServer],
+      [templateServer],
       env,
       port + 1,
       async () => (await post(`http://127.0.0.1:${port + 1}/`, { headers: headersFor(body), body })).status === 200,

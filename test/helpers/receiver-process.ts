@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +7,6 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const templateServer = join(repoRoot, 'template/node20/index.js');
 export const builtHandler = join(repoRoot, 'audit-receiver/dist/handler.js');
-
-/** Node's flags in the image (the Dockerfile's fprocess), so tests and benchmarks run the server as it ships. */
-export const imageNodeFlags: string[] = (() => {
-  const dockerfile = readFileSync(join(repoRoot, 'template/node20/Dockerfile'), 'utf8');
-  const fprocess = /^ENV fprocess="node ((?:--\S+ )*)index\.js"$/m.exec(dockerfile);
-  if (!fprocess) throw new Error('template/node20/Dockerfile has no ENV fprocess="node [--flags] index.js"');
-  return (fprocess[1] ?? '').split(' ').filter(Boolean);
-})();
 
 export interface RunningServer {
   url: string;
@@ -31,9 +23,10 @@ export interface RunningServer {
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   // TEMPLATE_SERVER runs another copy of the template server (the image layout test's); NODE_ARGS are
-  // node's own flags (e.g. --cpu-prof, which NODE_OPTIONS does not take), after the image's.
+  // node's own flags (e.g. --cpu-prof, which NODE_OPTIONS does not take). The image runs plain
+  // `node index.js` (the image build test pins that), as this does without NODE_ARGS.
   const { TEMPLATE_SERVER: server = templateServer, NODE_ARGS, ...rest } = env;
-  const child = spawn(process.execPath, [...imageNodeFlags, ...(NODE_ARGS ? NODE_ARGS.split(' ') : []), server], {
+  const child = spawn(process.execPath, [...(NODE_ARGS ? NODE_ARGS.split(' ') : []), server], {
     env: { PATH: process.env.PATH ?? '', http_port: '0', http_host: '127.0.0.1', ...rest },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
